@@ -1,0 +1,50 @@
+//! The command line, as clap sees it. `main.rs` turns it into calls to [`crate::app`].
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// rotor: backtest small-cap / large-cap rotation strategies written in TOML on real history.
+///
+/// A strategy file names its data (assets, auxiliary series, a cash rate), its signals, its
+/// rules, how often it rebalances and how it trades. See docs/strategy-format.md.
+#[derive(Debug, Parser)]
+#[command(name = "rotor", version, about, long_about, propagate_version = true)]
+#[command(
+    after_help = "Examples:\n  rotor run strategies/small_large_momentum.toml\n  rotor run strategies/*.toml --out results\n  rotor validate strategies/iwm_trend_filter.toml\n\nExit codes: 0 success, 2 bad input or failure (the message on stderr names the file, line and key)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one or more strategies, print a summary and write results.
+    ///
+    /// For each strategy, writes stats.json, equity.csv, weights.csv, trades.csv and the charts
+    /// equity/drawdown/allocation (.png and .svg) into out/<name>/ (or --out). Several strategies
+    /// run in parallel; summaries are printed in the order given.
+    Run {
+        /// Strategy files (TOML).
+        #[arg(required = true, value_name = "STRATEGY.toml")]
+        strategies: Vec<PathBuf>,
+        /// Output folder. With one strategy, results go here; with several, into DIR/<name>/.
+        /// Default: out/<name>/.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Skip the PNG and SVG charts.
+        #[arg(long)]
+        no_charts: bool,
+        /// Print nothing on success (errors still go to stderr).
+        #[arg(long, short)]
+        quiet: bool,
+        /// Worker threads for parallel runs (default: all cores). Results do not depend on it.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+    },
+    /// Check strategy files and their data completely, without running them.
+    Validate {
+        #[arg(required = true, value_name = "STRATEGY.toml")]
+        strategies: Vec<PathBuf>,
+    },
+}

@@ -1,0 +1,225 @@
+//! Reading one data file with polars (CSV or Parquet) and turning the columns a strategy names
+//! into checked vectors. This module is the only place that touches a DataFrame.
+
+use crate::date::{self, Date};
+use crate::error::{Diagnostic, Error, Result};
+use polars::prelude::*;
+use sha2::{Digest, Sha256};
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+/// One input file, read once and shared by every series that names it.
+pub struct Frame {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub bytes: u64,
+    df: DataFrame,
+    /// True for CSV, where data row i sits on file line i + 2.
+    csv: bool,
+}
+
+impl Frame {
+    pub fn read(path: &Path) -> Result<Frame> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::io(format!("cannot read data file {}", path.display()), e))?;
+        let sha256 = hex(&Sha256::digest(&bytes));
+        let len = bytes.len() as u64;
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let polars_err = |e: PolarsError| {
+            Error::input(Diagnostic::new(
+                path,
+                format!("cannot parse data file: {e}"),
+            ))
+        };
+        let (df, csv) = match ext.as_str() {
+            "csv" => {
+                // Every column is read as text (no schema inference) and converted below, so a
+                // bad cell is reported with its row instead of failing the whole file.
+                let df = CsvReadOptions::default()
+                    .with_has_header(true)
+                    .with_infer_schema_length(Some(0))
+                    .into_reader_with_file_handle(Cursor::new(bytes))
+                    .finish()
+                    .map_err(polars_err)?;
+                (df, true)
+            }
+            "parquet" | "pq" => {
+                let df = ParquetReader::new(Cursor::new(bytes))
+                    .finish()
+                    .map_err(polars_err)?;
+                (df, false)
+            }
+            _ => {
+                return Err(Error::input(Diagnostic::new(
+                    path,
+                    "unsupported data file type: expected a .csv or .parquet file",
+                )))
+            }
+        };
+        Ok(Frame {
+            path: path.to_path_buf(),
+            sha256,
+            bytes: len,
+            df,
+            csv,
+        })
+    }
+
+    pub fn rows(&self) -> usize {
+        self.df.height()
+    }
+
+    /// How a data row is named in messages: its file line for CSV, its row number for Parquet.
+    pub fn locate(&self, row: usize, d: Diagnostic) -> Diagnostic {
+        if self.csv {
+            d.line(row + 2)
+        } else {
+            let msg = format!("row {}: {}", row + 1, d.message);
+            Diagnostic { message: msg, ..d }
+        }
+    }
+
+    fn column(&self, name: &str) -> Result<&Column> {
+        self.df.column(name).map_err(|_| {
+            let names: Vec<String> = self
+                .df
+                .get_column_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            Error::input(
+                Diagnostic::new(
+                    &self.path,
+                    format!(
+                        "no column named `{name}`; the file has: {}",
+                        names.join(", ")
+                    ),
+                )
+                .key(name),
+            )
+        })
+    }
+
+    /// The date column, checked: every cell a valid date, strictly ascending (sorted, no
+    /// duplicates).
+    pub fn dates(&self, name: &str) -> Result<Vec<Date>> {
+        let col = self.column(name)?;
+        let mut out = Vec::with_capacity(col.len());
+        let bad = |row: usize, msg: String| {
+            Error::input(self.locate(row, Diagnostic::new(&self.path, msg).key(name)))
+        };
+        match col.dtype() {
+            DataType::String => {
+                for (row, cell) in col
+                    .str()
+                    .map_err(|e| bad(0, e.to_string()))?
+                    .iter()
+                    .enumerate()
+                {
+                    let cell = cell.unwrap_or("");
+                    match date::parse(cell) {
+                        Some(d) => out.push(d),
+                        None => {
+                            return Err(bad(
+                                row,
+                                format!("expected a date YYYY-MM-DD, found \"{cell}\""),
+                            ))
+                        }
+                    }
+                }
+            }
+            DataType::Date => {
+                let phys = col
+                    .cast(&DataType::Int32)
+                    .map_err(|e| bad(0, e.to_string()))?;
+                for (row, cell) in phys
+                    .i32()
+                    .map_err(|e| bad(0, e.to_string()))?
+                    .iter()
+                    .enumerate()
+                {
+                    match cell {
+                        Some(d) => out.push(d),
+                        None => return Err(bad(row, "empty date".into())),
+                    }
+                }
+            }
+            other => {
+                return Err(bad(
+                    0,
+                    format!("expected a date column (text YYYY-MM-DD or a Date), found {other}"),
+                ))
+            }
+        }
+        for row in 1..out.len() {
+            if out[row] <= out[row - 1] {
+                let what = if out[row] == out[row - 1] {
+                    "duplicate date"
+                } else {
+                    "dates out of order"
+                };
+                return Err(bad(
+                    row,
+                    format!(
+                        "{what}: {} follows {} (rows must be sorted by date, each date once)",
+                        date::format(out[row]),
+                        date::format(out[row - 1])
+                    ),
+                ));
+            }
+        }
+        if out.is_empty() {
+            return Err(Error::input(Diagnostic::new(
+                &self.path,
+                "the file has no data rows",
+            )));
+        }
+        Ok(out)
+    }
+
+    /// A numeric column; empty cells become NaN, any other non-number is an error naming the row.
+    pub fn numbers(&self, name: &str) -> Result<Vec<f64>> {
+        let col = self.column(name)?;
+        let fail =
+            |e: PolarsError| Error::input(Diagnostic::new(&self.path, e.to_string()).key(name));
+        let as_f64 = col.cast(&DataType::Float64).map_err(fail)?;
+        let values = as_f64.f64().map_err(fail)?;
+        if col.dtype() == &DataType::String {
+            // A cell that had text but did not convert is not a number.
+            let text = col.str().map_err(fail)?;
+            for (row, (t, v)) in text.iter().zip(values.iter()).enumerate() {
+                if let Some(t) = t {
+                    if v.is_none() && !t.trim().is_empty() {
+                        return Err(Error::input(
+                            self.locate(
+                                row,
+                                Diagnostic::new(
+                                    &self.path,
+                                    format!("expected a number, found \"{t}\""),
+                                )
+                                .key(name),
+                            ),
+                        ));
+                    }
+                }
+            }
+        } else if !col.dtype().is_primitive_numeric() {
+            return Err(Error::input(
+                Diagnostic::new(
+                    &self.path,
+                    format!("expected a numeric column, found {}", col.dtype()),
+                )
+                .key(name),
+            ));
+        }
+        Ok(values.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,486 @@
+//! The expression language of strategy signals and rule conditions.
+//!
+//! ```text
+//! expr    := or
+//! or      := and ("or" and)*
+//! and     := not ("and" not)*
+//! not     := "not" not | cmp
+//! cmp     := sum (("<" | "<=" | ">" | ">=" | "==" | "!=") sum)?
+//! sum     := product (("+" | "-") product)*
+//! product := unary (("*" | "/") unary)*
+//! unary   := "-" unary | atom
+//! atom    := number ["%"] | name | name "(" [expr ("," expr)*] ")" | "(" expr ")" | "_" | "true" | "false"
+//! ```
+//! Every value is a time series of `f64`; booleans are 1 and 0, and NaN means "not known yet"
+//! (a lookback not yet filled). `and`/`or`/`not` follow three-valued (Kleene) logic, so
+//! `false and unknown` is false. `5%` is 0.05. Functions are listed in [`FUNCTIONS`].
+
+use std::ops::Range;
+
+/// A parsed expression; spans are byte offsets into the expression text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Num(f64, Range<usize>),
+    Name(String, Range<usize>),
+    /// `_`: the candidate asset in a `select.score` expression.
+    Placeholder(Range<usize>),
+    Neg(Box<Expr>, Range<usize>),
+    Not(Box<Expr>, Range<usize>),
+    Binary(BinOp, Box<Expr>, Box<Expr>, Range<usize>),
+    Call(String, Vec<Expr>, Range<usize>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+    And,
+    Or,
+}
+
+impl Expr {
+    pub fn span(&self) -> Range<usize> {
+        match self {
+            Expr::Num(_, s)
+            | Expr::Name(_, s)
+            | Expr::Placeholder(s)
+            | Expr::Neg(_, s)
+            | Expr::Not(_, s)
+            | Expr::Binary(_, _, _, s)
+            | Expr::Call(_, _, s) => s.clone(),
+        }
+    }
+}
+
+/// What an argument of a function must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    /// Any series expression (an asset name stands for its total-return index).
+    Series,
+    /// A constant whole number of bars (a literal, a param, or arithmetic on them), >= 1.
+    Bars,
+    /// Any number of series (at least two).
+    Many,
+}
+
+/// A built-in function: name, arguments, and one line of documentation.
+pub struct Function {
+    pub name: &'static str,
+    pub args: &'static [Arg],
+    pub doc: &'static str,
+}
+
+use Arg::*;
+
+/// Every function, as documented in `docs/strategy-format.md`. All look only backwards.
+pub const FUNCTIONS: &[Function] = &[
+    Function { name: "ret", args: &[Series, Bars], doc: "N-bar total return x[t] / x[t-N] - 1" },
+    Function { name: "change", args: &[Series, Bars], doc: "N-bar difference x[t] - x[t-N] (yields: percentage points)" },
+    Function { name: "lag", args: &[Series, Bars], doc: "the value N bars ago, x[t-N]" },
+    Function { name: "sma", args: &[Series, Bars], doc: "simple moving average of the last N values" },
+    Function { name: "ema", args: &[Series, Bars], doc: "exponential moving average, alpha = 2/(N+1), seeded with the SMA of the first N values" },
+    Function { name: "stdev", args: &[Series, Bars], doc: "sample standard deviation of the last N values" },
+    Function { name: "vol", args: &[Series, Bars], doc: "realised volatility: sample stdev of the last N one-bar returns times sqrt(252)" },
+    Function { name: "zscore", args: &[Series, Bars], doc: "(x - sma(x, N)) / stdev(x, N)" },
+    Function { name: "highest", args: &[Series, Bars], doc: "rolling maximum of the last N values" },
+    Function { name: "lowest", args: &[Series, Bars], doc: "rolling minimum of the last N values" },
+    Function { name: "drawdown", args: &[Series], doc: "x / (running maximum of x) - 1, zero or negative" },
+    Function { name: "ratio", args: &[Series, Series], doc: "a / b (e.g. ratio(iwm, spy), the small/large relative strength line)" },
+    Function { name: "spread", args: &[Series, Series, Bars], doc: "ret(a, N) - ret(b, N)" },
+    Function { name: "rank", args: &[Many], doc: "rank of the first argument among all arguments, 1 = largest" },
+    Function { name: "abs", args: &[Series], doc: "absolute value" },
+    Function { name: "min", args: &[Series, Series], doc: "smaller of two values, bar by bar" },
+    Function { name: "max", args: &[Series, Series], doc: "larger of two values, bar by bar" },
+    Function { name: "streak", args: &[Series], doc: "number of consecutive bars, up to now, on which the condition held (0 if it does not hold now)" },
+    Function { name: "bars_since", args: &[Series], doc: "bars since the condition last held (0 on a bar where it holds); infinite if it never has" },
+];
+
+pub fn function(name: &str) -> Option<&'static Function> {
+    FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+pub fn is_function(name: &str) -> bool {
+    function(name).is_some()
+}
+
+/// A parse error: message and span within the expression text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParseError {
+    pub message: String,
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Num(f64),
+    Name(String),
+    Op(&'static str),
+    LParen,
+    RParen,
+    Comma,
+    End,
+}
+
+fn lex(src: &str) -> Result<Vec<(Tok, Range<usize>)>, ParseError> {
+    let b = src.as_bytes();
+    let mut i = 0;
+    let mut out = Vec::new();
+    while i < b.len() {
+        let c = b[i];
+        let start = i;
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
+            while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+                i += 1;
+            }
+            if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+                let mut j = i + 1;
+                if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
+                    j += 1;
+                }
+                if j < b.len() && b[j].is_ascii_digit() {
+                    i = j;
+                    while i < b.len() && b[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                }
+            }
+            let text = &src[start..i];
+            let v: f64 = text.parse().map_err(|_| ParseError {
+                message: format!("`{text}` is not a number"),
+                span: start..i,
+            })?;
+            out.push((Tok::Num(v), start..i));
+            continue;
+        }
+        if c.is_ascii_alphabetic() || c == b'_' {
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            out.push((Tok::Name(src[start..i].to_owned()), start..i));
+            continue;
+        }
+        let two = src.get(i..i + 2).unwrap_or("");
+        let op: Option<&'static str> = match two {
+            "<=" => Some("<="),
+            ">=" => Some(">="),
+            "==" => Some("=="),
+            "!=" => Some("!="),
+            "&&" => Some("and"),
+            "||" => Some("or"),
+            _ => None,
+        };
+        if let Some(op) = op {
+            i += 2;
+            out.push((Tok::Op(op), start..i));
+            continue;
+        }
+        i += 1;
+        let tok = match c {
+            b'(' => Tok::LParen,
+            b')' => Tok::RParen,
+            b',' => Tok::Comma,
+            b'+' => Tok::Op("+"),
+            b'-' => Tok::Op("-"),
+            b'*' => Tok::Op("*"),
+            b'/' => Tok::Op("/"),
+            b'<' => Tok::Op("<"),
+            b'>' => Tok::Op(">"),
+            b'%' => Tok::Op("%"),
+            b'!' => Tok::Op("not"),
+            b'=' => {
+                return Err(ParseError {
+                    message: "`=` is not an operator here; compare with `==`".into(),
+                    span: start..i,
+                })
+            }
+            _ => {
+                let ch = src[start..].chars().next().unwrap_or('?');
+                return Err(ParseError {
+                    message: format!("unexpected character `{ch}`"),
+                    span: start..start + ch.len_utf8(),
+                });
+            }
+        };
+        out.push((tok, start..i));
+    }
+    out.push((Tok::End, b.len()..b.len()));
+    Ok(out)
+}
+
+struct Parser {
+    toks: Vec<(Tok, Range<usize>)>,
+    pos: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> &Tok {
+        &self.toks[self.pos].0
+    }
+    fn span(&self) -> Range<usize> {
+        self.toks[self.pos].1.clone()
+    }
+    fn bump(&mut self) -> (Tok, Range<usize>) {
+        let t = self.toks[self.pos].clone();
+        if self.pos + 1 < self.toks.len() {
+            self.pos += 1;
+        }
+        t
+    }
+    fn is_op(&self, op: &str) -> bool {
+        match self.peek() {
+            Tok::Op(o) => *o == op,
+            Tok::Name(n) => (op == "and" || op == "or" || op == "not") && n == op,
+            _ => false,
+        }
+    }
+    fn error<T>(&self, message: impl Into<String>) -> Result<T, ParseError> {
+        Err(ParseError {
+            message: message.into(),
+            span: self.span(),
+        })
+    }
+
+    fn expr(&mut self) -> Result<Expr, ParseError> {
+        let mut lhs = self.and()?;
+        while self.is_op("or") {
+            self.bump();
+            let rhs = self.and()?;
+            let span = lhs.span().start..rhs.span().end;
+            lhs = Expr::Binary(BinOp::Or, Box::new(lhs), Box::new(rhs), span);
+        }
+        Ok(lhs)
+    }
+    fn and(&mut self) -> Result<Expr, ParseError> {
+        let mut lhs = self.not()?;
+        while self.is_op("and") {
+            self.bump();
+            let rhs = self.not()?;
+            let span = lhs.span().start..rhs.span().end;
+            lhs = Expr::Binary(BinOp::And, Box::new(lhs), Box::new(rhs), span);
+        }
+        Ok(lhs)
+    }
+    fn not(&mut self) -> Result<Expr, ParseError> {
+        if self.is_op("not") {
+            let start = self.bump().1.start;
+            let inner = self.not()?;
+            let span = start..inner.span().end;
+            return Ok(Expr::Not(Box::new(inner), span));
+        }
+        self.cmp()
+    }
+    fn cmp(&mut self) -> Result<Expr, ParseError> {
+        let lhs = self.sum()?;
+        let op = match self.peek() {
+            Tok::Op("<") => BinOp::Lt,
+            Tok::Op("<=") => BinOp::Le,
+            Tok::Op(">") => BinOp::Gt,
+            Tok::Op(">=") => BinOp::Ge,
+            Tok::Op("==") => BinOp::Eq,
+            Tok::Op("!=") => BinOp::Ne,
+            _ => return Ok(lhs),
+        };
+        self.bump();
+        let rhs = self.sum()?;
+        if matches!(self.peek(), Tok::Op("<" | "<=" | ">" | ">=" | "==" | "!=")) {
+            return self.error("comparisons do not chain; write `a < b and b < c`");
+        }
+        let span = lhs.span().start..rhs.span().end;
+        Ok(Expr::Binary(op, Box::new(lhs), Box::new(rhs), span))
+    }
+    fn sum(&mut self) -> Result<Expr, ParseError> {
+        let mut lhs = self.product()?;
+        loop {
+            let op = match self.peek() {
+                Tok::Op("+") => BinOp::Add,
+                Tok::Op("-") => BinOp::Sub,
+                _ => return Ok(lhs),
+            };
+            self.bump();
+            let rhs = self.product()?;
+            let span = lhs.span().start..rhs.span().end;
+            lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs), span);
+        }
+    }
+    fn product(&mut self) -> Result<Expr, ParseError> {
+        let mut lhs = self.unary()?;
+        loop {
+            let op = match self.peek() {
+                Tok::Op("*") => BinOp::Mul,
+                Tok::Op("/") => BinOp::Div,
+                _ => return Ok(lhs),
+            };
+            self.bump();
+            let rhs = self.unary()?;
+            let span = lhs.span().start..rhs.span().end;
+            lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs), span);
+        }
+    }
+    fn unary(&mut self) -> Result<Expr, ParseError> {
+        if self.is_op("-") {
+            let start = self.bump().1.start;
+            let inner = self.unary()?;
+            let span = start..inner.span().end;
+            return Ok(Expr::Neg(Box::new(inner), span));
+        }
+        if self.is_op("+") {
+            self.bump();
+            return self.unary();
+        }
+        self.atom()
+    }
+    fn atom(&mut self) -> Result<Expr, ParseError> {
+        let (tok, span) = self.bump();
+        match tok {
+            Tok::Num(v) => {
+                if self.is_op("%") {
+                    let end = self.bump().1.end;
+                    Ok(Expr::Num(v / 100.0, span.start..end))
+                } else {
+                    Ok(Expr::Num(v, span))
+                }
+            }
+            Tok::Name(n) if n == "_" => Ok(Expr::Placeholder(span)),
+            Tok::Name(n) if n == "true" => Ok(Expr::Num(1.0, span)),
+            Tok::Name(n) if n == "false" => Ok(Expr::Num(0.0, span)),
+            Tok::Name(n) if n == "and" || n == "or" => Err(ParseError {
+                message: format!("expected a value before `{n}`"),
+                span,
+            }),
+            Tok::Name(n) => {
+                if matches!(self.peek(), Tok::LParen) {
+                    self.bump();
+                    let mut args = Vec::new();
+                    if !matches!(self.peek(), Tok::RParen) {
+                        loop {
+                            args.push(self.expr()?);
+                            match self.peek() {
+                                Tok::Comma => {
+                                    self.bump();
+                                }
+                                Tok::RParen => break,
+                                _ => {
+                                    return self.error(format!(
+                                        "expected `,` or `)` in the arguments of `{n}`"
+                                    ))
+                                }
+                            }
+                        }
+                    }
+                    let end = self.bump().1.end;
+                    Ok(Expr::Call(n, args, span.start..end))
+                } else {
+                    Ok(Expr::Name(n, span))
+                }
+            }
+            Tok::LParen => {
+                let inner = self.expr()?;
+                if !matches!(self.peek(), Tok::RParen) {
+                    return self.error("expected `)`");
+                }
+                self.bump();
+                Ok(inner)
+            }
+            Tok::End => Err(ParseError {
+                message: "expression ends too early: expected a value".into(),
+                span,
+            }),
+            Tok::RParen => Err(ParseError {
+                message: "unexpected `)`".into(),
+                span,
+            }),
+            Tok::Comma => Err(ParseError {
+                message: "unexpected `,`".into(),
+                span,
+            }),
+            Tok::Op(o) => Err(ParseError {
+                message: format!("expected a value, found `{o}`"),
+                span,
+            }),
+        }
+    }
+}
+
+/// Parses one expression.
+pub fn parse(src: &str) -> Result<Expr, ParseError> {
+    let toks = lex(src)?;
+    let mut p = Parser { toks, pos: 0 };
+    let e = p.expr()?;
+    if !matches!(p.peek(), Tok::End) {
+        return p.error("unexpected text after the end of the expression");
+    }
+    Ok(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn show(e: &Expr) -> String {
+        match e {
+            Expr::Num(v, _) => format!("{v}"),
+            Expr::Name(n, _) => n.clone(),
+            Expr::Placeholder(_) => "_".into(),
+            Expr::Neg(e, _) => format!("(-{})", show(e)),
+            Expr::Not(e, _) => format!("(not {})", show(e)),
+            Expr::Binary(op, a, b, _) => format!("({} {:?} {})", show(a), op, show(b)),
+            Expr::Call(n, args, _) => format!(
+                "{n}({})",
+                args.iter().map(show).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+
+    #[test]
+    fn precedence() {
+        let e = parse("ret(small, 5) > 0.10 and ret(large, 5) < 0 or not x").unwrap();
+        assert_eq!(
+            show(&e),
+            "(((ret(small, 5) Gt 0.1) And (ret(large, 5) Lt 0)) Or (not x))"
+        );
+        assert_eq!(
+            show(&parse("1 + 2 * -3 - 4 / 2").unwrap()),
+            "((1 Add (2 Mul (-3))) Sub (4 Div 2))"
+        );
+        assert_eq!(show(&parse("8% + 1e-2").unwrap()), "(0.08 Add 0.01)");
+        assert_eq!(show(&parse("ret(_, 63)").unwrap()), "ret(_, 63)");
+    }
+
+    #[test]
+    fn spans_point_into_the_source() {
+        let src = "ret(a, 5) > 0";
+        let Expr::Binary(_, lhs, _, span) = parse(src).unwrap() else {
+            panic!()
+        };
+        assert_eq!(&src[lhs.span()], "ret(a, 5)");
+        assert_eq!(span, 0..src.len());
+    }
+
+    #[test]
+    fn errors_have_spans() {
+        let e = parse("ret(a, 5) > ").unwrap_err();
+        assert_eq!(e.span, 12..12);
+        let e = parse("a = 1").unwrap_err();
+        assert_eq!(e.span, 2..3);
+        assert!(parse("1 < 2 < 3")
+            .unwrap_err()
+            .message
+            .contains("do not chain"));
+        assert!(parse("f(1,").is_err());
+        assert!(parse("(1").is_err());
+        assert!(parse("1 2").is_err());
+        assert!(parse("a $ b").is_err());
+    }
+}

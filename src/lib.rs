@@ -1,0 +1,33 @@
+//! rotor: a backtesting engine for small-cap / large-cap rotation strategies.
+//!
+//! # Layout
+//! Data flows one way:
+//! `strategy.toml -> spec::Strategy -> plan::Plan -> (data::Panel) -> sim -> RunResult -> stats -> report/plot`.
+//!
+//! * [`spec`]: the TOML file as written, with spans; validation that reports every problem.
+//! * [`expr`]: the expression language of signals and rules (parser, function list).
+//! * [`plan`]: names resolved to dense ids, expressions checked; what the engine runs.
+//! * [`data`]: the only user of polars: load CSV/Parquet, validate, align on one calendar.
+//! * [`signal`]: causal evaluation of expressions over the calendar; rules to target weights.
+//! * [`sim`]: the event loop (fills, costs, cash, financing); parallel runs with rayon.
+//! * [`stats`]: one function per metric, formulas in doc comments and `docs/metrics.md`.
+//! * [`plot`], [`report`]: charts, files, and the terminal summary.
+//! * [`app`], [`cli`]: the commands; `main.rs` only dispatches.
+//!
+//! The simulator never sees a ticker string, a TOML table or a DataFrame.
+
+pub mod app;
+pub mod cli;
+pub mod data;
+pub mod date;
+pub mod error;
+pub mod expr;
+pub mod plan;
+pub mod plot;
+pub mod report;
+pub mod signal;
+pub mod sim;
+pub mod spec;
+pub mod stats;
+
+pub use error::{Error, Result};

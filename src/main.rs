@@ -1,0 +1,61 @@
+//! The `rotor` binary: parse the command line, call the library, map the result to an exit code
+//! (0 success, 2 bad input or failure).
+
+use clap::Parser;
+use rotor::cli::{Cli, Command};
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version print to stdout and succeed; usage errors exit 2.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Run {
+            strategies,
+            out,
+            no_charts,
+            quiet,
+            threads,
+        } => {
+            if let Some(n) = threads {
+                // Only fails if a global pool already exists, which cannot happen this early.
+                let _ = rayon::ThreadPoolBuilder::new()
+                    .num_threads(n as usize)
+                    .build_global();
+            }
+            rotor::app::run_command(&strategies, out.as_deref(), !no_charts).map(|t| {
+                if quiet {
+                    String::new()
+                } else {
+                    t
+                }
+            })
+        }
+        Command::Validate { strategies } => rotor::app::validate_command(&strategies),
+    };
+    match result {
+        Ok(text) => {
+            let _ = std::io::stdout().write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            if msg.starts_with("error:") {
+                eprintln!("{msg}");
+            } else {
+                eprintln!("error: {msg}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

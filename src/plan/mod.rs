@@ -1,0 +1,542 @@
+//! The compiled strategy: every name resolved to a dense id, every expression checked and
+//! turned into a [`Node`] tree, every lookback a whole number of bars. A `Plan` never refers
+//! to a TOML table or a file; the simulator works from it and a [`crate::data::Panel`].
+
+use crate::error::{line_col, Diagnostic, Diagnostics, Result};
+use crate::expr::{self, Arg, BinOp, Expr};
+use crate::spec::{ExprSrc, Fill, RebalanceSpec, Schedule, Strategy, Weighting};
+use std::collections::BTreeMap;
+
+/// A resolved expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    Const(f64),
+    /// Total-return close of asset i.
+    Asset(usize),
+    /// Auxiliary series i (as-of value).
+    Series(usize),
+    /// Named signal i.
+    Signal(usize),
+    Neg(Box<Node>),
+    Not(Box<Node>),
+    Bin(BinOp, Box<Node>, Box<Node>),
+    /// A built-in function: its name, series arguments, and its bar count (0 when it has none).
+    Call(&'static str, Vec<Node>, usize),
+}
+
+/// What a rule holds when it fires.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// Dense weights per asset (cash is the remainder).
+    Fixed(Vec<f64>),
+    /// The `top` best candidates by score.
+    Select {
+        top: usize,
+        /// (asset id, score expression for that asset)
+        candidates: Vec<(usize, Node)>,
+        weighting: Weighting,
+        vol_lookback: usize,
+        weight: f64,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// `None` for the fallback.
+    pub when: Option<Node>,
+    pub target: Target,
+}
+
+#[derive(Debug, Clone)]
+pub struct Benchmark {
+    pub name: String,
+    pub weights: Vec<f64>,
+    pub rebalance: Schedule,
+}
+
+/// Costs and fills, in the simulator's units (fractions, not basis points).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Execution {
+    pub fill: Fill,
+    pub commission: f64,
+    pub fixed_cost: f64,
+    pub slippage: f64,
+    /// Annual spread over the cash rate paid on borrowed cash.
+    pub financing_spread: f64,
+    /// Annual fee on short notional.
+    pub borrow_fee: f64,
+    /// Smallest trade sent, as a share of equity.
+    pub min_trade: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub n_assets: usize,
+    /// Signals by id; `signal_order` lists ids so that each comes after the signals it uses.
+    pub signals: Vec<(String, Node)>,
+    pub signal_order: Vec<usize>,
+    pub rules: Vec<Rule>,
+    pub rebalance: RebalanceSpec,
+    pub execution: Execution,
+    pub initial_capital: f64,
+    pub benchmarks: Vec<Benchmark>,
+}
+
+struct Names<'a> {
+    params: BTreeMap<&'a str, f64>,
+    assets: BTreeMap<&'a str, usize>,
+    series: BTreeMap<&'a str, usize>,
+    signals: BTreeMap<&'a str, usize>,
+}
+
+struct Compiler<'a> {
+    s: &'a Strategy,
+    names: Names<'a>,
+    diags: Diagnostics,
+}
+
+impl Compiler<'_> {
+    fn error(&mut self, src: &ExprSrc, span: std::ops::Range<usize>, msg: String) {
+        let (l, c) = line_col(&self.s.text, src.span.start + span.start);
+        self.diags
+            .push(Diagnostic::new(&self.s.path, msg).at(l, c).key(&src.key));
+    }
+
+    fn expr(&mut self, src: &ExprSrc, placeholder: Option<usize>) -> Option<Node> {
+        match expr::parse(&src.text) {
+            Ok(e) => self.node(src, &e, placeholder),
+            Err(e) => {
+                self.error(
+                    src,
+                    e.span,
+                    format!("in expression \"{}\": {}", src.text, e.message),
+                );
+                None
+            }
+        }
+    }
+
+    fn known_names(&self) -> String {
+        let list = |m: &BTreeMap<&str, usize>| m.keys().copied().collect::<Vec<_>>().join(", ");
+        let mut parts = Vec::new();
+        if !self.names.assets.is_empty() {
+            parts.push(format!("assets: {}", list(&self.names.assets)));
+        }
+        if !self.names.series.is_empty() {
+            parts.push(format!("series: {}", list(&self.names.series)));
+        }
+        if !self.names.signals.is_empty() {
+            parts.push(format!("signals: {}", list(&self.names.signals)));
+        }
+        if !self.names.params.is_empty() {
+            let p: Vec<&str> = self.names.params.keys().copied().collect();
+            parts.push(format!("params: {}", p.join(", ")));
+        }
+        parts.join("; ")
+    }
+
+    fn node(&mut self, src: &ExprSrc, e: &Expr, ph: Option<usize>) -> Option<Node> {
+        Some(match e {
+            Expr::Num(v, _) => Node::Const(*v),
+            Expr::Placeholder(span) => {
+                match ph {
+                    Some(a) => Node::Asset(a),
+                    None => {
+                        self.error(src, span.clone(), "`_` (the candidate asset) is only allowed in a `select.score` expression".into());
+                        return None;
+                    }
+                }
+            }
+            Expr::Name(n, span) => {
+                if let Some(v) = self.names.params.get(n.as_str()) {
+                    Node::Const(*v)
+                } else if let Some(i) = self.names.assets.get(n.as_str()) {
+                    Node::Asset(*i)
+                } else if let Some(i) = self.names.series.get(n.as_str()) {
+                    Node::Series(*i)
+                } else if let Some(i) = self.names.signals.get(n.as_str()) {
+                    Node::Signal(*i)
+                } else if expr::is_function(n) {
+                    self.error(
+                        src,
+                        span.clone(),
+                        format!("`{n}` is a function: call it, e.g. `{n}(...)`"),
+                    );
+                    return None;
+                } else {
+                    let known = self.known_names();
+                    self.error(
+                        src,
+                        span.clone(),
+                        format!("unknown name `{n}` (known names are {known})"),
+                    );
+                    return None;
+                }
+            }
+            Expr::Neg(inner, _) => Node::Neg(Box::new(self.node(src, inner, ph)?)),
+            Expr::Not(inner, _) => Node::Not(Box::new(self.node(src, inner, ph)?)),
+            Expr::Binary(op, a, b, _) => {
+                let a = self.node(src, a, ph);
+                let b = self.node(src, b, ph);
+                Node::Bin(*op, Box::new(a?), Box::new(b?))
+            }
+            Expr::Call(name, args, span) => return self.call(src, name, args, span, ph),
+        })
+    }
+
+    fn call(
+        &mut self,
+        src: &ExprSrc,
+        name: &str,
+        args: &[Expr],
+        span: &std::ops::Range<usize>,
+        ph: Option<usize>,
+    ) -> Option<Node> {
+        let Some(f) = expr::function(name) else {
+            let all: Vec<&str> = expr::FUNCTIONS.iter().map(|f| f.name).collect();
+            self.error(
+                src,
+                span.clone(),
+                format!(
+                    "unknown function `{name}`; functions are: {}",
+                    all.join(", ")
+                ),
+            );
+            return None;
+        };
+        if f.args == [Arg::Many] {
+            if args.len() < 2 {
+                self.error(
+                    src,
+                    span.clone(),
+                    format!("`{name}` takes at least 2 arguments, found {}", args.len()),
+                );
+                return None;
+            }
+            let nodes: Vec<Option<Node>> = args.iter().map(|a| self.node(src, a, ph)).collect();
+            return Some(Node::Call(
+                f.name,
+                nodes.into_iter().collect::<Option<Vec<_>>>()?,
+                0,
+            ));
+        }
+        if args.len() != f.args.len() {
+            let sig: Vec<&str> = f
+                .args
+                .iter()
+                .map(|a| if *a == Arg::Bars { "bars" } else { "x" })
+                .collect();
+            self.error(
+                src,
+                span.clone(),
+                format!(
+                    "`{name}({})` takes {} argument(s), found {}",
+                    sig.join(", "),
+                    f.args.len(),
+                    args.len()
+                ),
+            );
+            return None;
+        }
+        let mut nodes = Vec::new();
+        let mut bars = 0;
+        let mut ok = true;
+        for (kind, a) in f.args.iter().zip(args) {
+            if *kind == Arg::Bars {
+                match self.constant(a) {
+                    Some(v) if v >= 1.0 && v.fract() == 0.0 && v <= 1e6 => bars = v as usize,
+                    Some(v) => {
+                        self.error(
+                            src,
+                            a.span(),
+                            format!("expected a whole number of bars >= 1, found {v}"),
+                        );
+                        ok = false;
+                    }
+                    None => {
+                        self.error(
+                            src,
+                            a.span(),
+                            "expected a constant number of bars (a number or a param)".into(),
+                        );
+                        ok = false;
+                    }
+                }
+            } else {
+                match self.node(src, a, ph) {
+                    Some(n) => nodes.push(n),
+                    None => ok = false,
+                }
+            }
+        }
+        ok.then_some(Node::Call(f.name, nodes, bars))
+    }
+
+    /// Folds a constant expression (numbers and params with arithmetic).
+    fn constant(&self, e: &Expr) -> Option<f64> {
+        match e {
+            Expr::Num(v, _) => Some(*v),
+            Expr::Name(n, _) => self.names.params.get(n.as_str()).copied(),
+            Expr::Neg(a, _) => Some(-self.constant(a)?),
+            Expr::Binary(op, a, b, _) => {
+                let (a, b) = (self.constant(a)?, self.constant(b)?);
+                match op {
+                    BinOp::Add => Some(a + b),
+                    BinOp::Sub => Some(a - b),
+                    BinOp::Mul => Some(a * b),
+                    BinOp::Div => Some(a / b),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn weights(
+        &mut self,
+        list: &[(String, f64)],
+        key: &str,
+        span: &std::ops::Range<usize>,
+    ) -> Vec<f64> {
+        let mut w = vec![0.0; self.s.assets.len()];
+        for (name, v) in list {
+            if name == "cash" {
+                continue;
+            }
+            match self.names.assets.get(name.as_str()) {
+                Some(i) => w[*i] = *v,
+                None => {
+                    let assets: Vec<&str> = self.names.assets.keys().copied().collect();
+                    let d = self.s.diag(
+                        span,
+                        &format!("{key}.{name}"),
+                        format!(
+                            "unknown asset `{name}`; assets are: {} (and `cash`)",
+                            assets.join(", ")
+                        ),
+                    );
+                    self.diags.push(d);
+                }
+            }
+        }
+        if let Some((_, c)) = list.iter().find(|(n, _)| n == "cash") {
+            let total: f64 = w.iter().sum::<f64>() + c;
+            if (total - 1.0).abs() > 1e-9 {
+                let d = self.s.diag(
+                    span,
+                    key,
+                    format!("weights including `cash` must sum to 1, found {total}"),
+                );
+                self.diags.push(d);
+            }
+        }
+        w
+    }
+}
+
+fn deps(node: &Node, out: &mut Vec<usize>) {
+    match node {
+        Node::Signal(i) => out.push(*i),
+        Node::Neg(a) | Node::Not(a) => deps(a, out),
+        Node::Bin(_, a, b) => {
+            deps(a, out);
+            deps(b, out);
+        }
+        Node::Call(_, args, _) => args.iter().for_each(|a| deps(a, out)),
+        _ => {}
+    }
+}
+
+/// Depth-first order of signals; `Err(cycle)` names signals that refer to each other.
+fn signal_order(signals: &[(String, Node)]) -> Result<Vec<usize>, Vec<usize>> {
+    fn visit(
+        i: usize,
+        signals: &[(String, Node)],
+        state: &mut [u8],
+        order: &mut Vec<usize>,
+        path: &mut Vec<usize>,
+    ) -> Result<(), Vec<usize>> {
+        match state[i] {
+            2 => return Ok(()),
+            1 => {
+                let start = path.iter().position(|&p| p == i).unwrap_or(0);
+                return Err(path[start..].to_vec());
+            }
+            _ => {}
+        }
+        state[i] = 1;
+        path.push(i);
+        let mut ds = Vec::new();
+        deps(&signals[i].1, &mut ds);
+        for d in ds {
+            visit(d, signals, state, order, path)?;
+        }
+        path.pop();
+        state[i] = 2;
+        order.push(i);
+        Ok(())
+    }
+    let mut order = Vec::new();
+    let mut state = vec![0u8; signals.len()];
+    for i in 0..signals.len() {
+        visit(i, signals, &mut state, &mut order, &mut Vec::new())?;
+    }
+    Ok(order)
+}
+
+/// Resolves and checks every expression and name; reports every problem found.
+pub fn compile(s: &Strategy) -> Result<Plan> {
+    let names = Names {
+        params: s.params.iter().map(|(n, v)| (n.as_str(), *v)).collect(),
+        assets: s
+            .assets
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.name.as_str(), i))
+            .collect(),
+        series: s
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.name.as_str(), i))
+            .collect(),
+        signals: s
+            .signals
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.0.as_str(), i))
+            .collect(),
+    };
+    let mut c = Compiler {
+        s,
+        names,
+        diags: Diagnostics::default(),
+    };
+
+    let mut signals = Vec::new();
+    for (name, src) in &s.signals {
+        let n = c.expr(src, None);
+        signals.push((name.clone(), n.unwrap_or(Node::Const(f64::NAN))));
+    }
+    let order = match signal_order(&signals) {
+        Ok(order) => order,
+        Err(cycle) => {
+            let names: Vec<&str> = cycle.iter().map(|&j| signals[j].0.as_str()).collect();
+            let src = &s.signals[cycle[0]].1;
+            let d = s.diag(
+                &src.span,
+                &src.key,
+                format!(
+                    "signals refer to each other in a cycle: {} -> {}",
+                    names.join(" -> "),
+                    names[0]
+                ),
+            );
+            c.diags.push(d);
+            vec![]
+        }
+    };
+
+    let mut rules = Vec::new();
+    for (i, r) in s.rules.iter().enumerate() {
+        let key = format!("rules[{i}]");
+        let when = r
+            .when
+            .as_ref()
+            .map(|src| c.expr(src, None).unwrap_or(Node::Const(f64::NAN)));
+        let target = match &r.select {
+            Some(sel) => {
+                let mut candidates = Vec::new();
+                for name in &sel.from {
+                    match c.names.assets.get(name.as_str()).copied() {
+                        Some(a) => {
+                            let n = c.expr(&sel.score, Some(a)).unwrap_or(Node::Const(f64::NAN));
+                            candidates.push((a, n));
+                        }
+                        None => {
+                            let d = s.diag(
+                                &r.span,
+                                &format!("{key}.select.from"),
+                                format!("unknown asset `{name}`"),
+                            );
+                            c.diags.push(d);
+                        }
+                    }
+                }
+                Target::Select {
+                    top: sel.top,
+                    candidates,
+                    weighting: sel.weighting,
+                    vol_lookback: sel.vol_lookback,
+                    weight: sel.weight,
+                }
+            }
+            None => Target::Fixed(c.weights(&r.weights, &format!("{key}.weights"), &r.span)),
+        };
+        rules.push(Rule { when, target });
+    }
+
+    let benchmarks = s
+        .benchmarks
+        .iter()
+        .map(|b| Benchmark {
+            name: b.name.clone(),
+            weights: c.weights(&b.weights, &format!("benchmarks.{}", b.name), &b.span),
+            rebalance: b.rebalance,
+        })
+        .collect();
+
+    let e = &s.execution;
+    let plan = Plan {
+        n_assets: s.assets.len(),
+        signals,
+        signal_order: order,
+        rules,
+        rebalance: s.rebalance.clone(),
+        execution: Execution {
+            fill: e.fill,
+            commission: e.commission_bps / 1e4,
+            fixed_cost: e.fixed_cost,
+            slippage: e.slippage_bps / 1e4,
+            financing_spread: s.cash.financing_spread_bps / 1e4,
+            borrow_fee: s.cash.borrow_fee_bps / 1e4,
+            min_trade: e.min_trade_bps / 1e4,
+        },
+        initial_capital: s.initial_capital,
+        benchmarks,
+    };
+    c.diags.into_result(plan)
+}
+
+impl Plan {
+    /// A plan that holds a benchmark's fixed weights from the first bar: no costs, filled at
+    /// the close, rebalanced on the benchmark's schedule.
+    pub fn for_benchmark(&self, b: &Benchmark) -> Plan {
+        Plan {
+            n_assets: self.n_assets,
+            signals: vec![],
+            signal_order: vec![],
+            rules: vec![Rule {
+                when: None,
+                target: Target::Fixed(b.weights.clone()),
+            }],
+            rebalance: RebalanceSpec {
+                schedule: b.rebalance,
+                day: crate::spec::PeriodDay::Last,
+                every: 1,
+                drift_band: None,
+                min_hold: 0,
+                enter_immediately: true,
+            },
+            execution: Execution {
+                fill: Fill::Close,
+                commission: 0.0,
+                fixed_cost: 0.0,
+                slippage: 0.0,
+                ..self.execution
+            },
+            initial_capital: self.initial_capital,
+            benchmarks: vec![],
+        }
+    }
+}

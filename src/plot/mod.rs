@@ -1,0 +1,358 @@
+//! Charts (PNG and SVG) with plotters: equity against benchmarks on a log scale, drawdown, and
+//! allocation over time. PNG text is drawn with a bundled font (DejaVu Sans, `assets/`), so no
+//! system font lookup happens and the pictures are the same on every machine.
+
+use crate::date::{self, Date};
+use crate::error::{Error, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+use std::sync::Once;
+
+const WIDTH: u32 = 1200;
+const HEIGHT: u32 = 600;
+/// At most this many points per line: a chart is ~1,100 pixels wide.
+const MAX_POINTS: usize = 2400;
+
+static FONT: Once = Once::new();
+
+fn register_font() {
+    FONT.call_once(|| {
+        // The bundled font is a valid TrueType file; failing here would be a build defect.
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            include_bytes!("../../assets/DejaVuSans.ttf"),
+        );
+    });
+}
+
+/// A date as a fractional year, the x axis of every chart.
+fn year(d: Date) -> f64 {
+    let (y, _, _) = date::to_ymd(d);
+    let start = date::from_ymd(y, 1, 1);
+    let end = date::from_ymd(y + 1, 1, 1);
+    y as f64 + (d - start) as f64 / (end - start) as f64
+}
+
+/// Picks at most MAX_POINTS indices, keeping in each bucket the one `pick` prefers (e.g. the
+/// lowest drawdown), so extremes survive downsampling.
+fn thin(n: usize, pick: impl Fn(usize, usize) -> usize) -> Vec<usize> {
+    if n <= MAX_POINTS {
+        return (0..n).collect();
+    }
+    let step = n.div_ceil(MAX_POINTS);
+    (0..n)
+        .step_by(step)
+        .map(|s| (s..(s + step).min(n)).reduce(&pick).unwrap_or(s))
+        .collect()
+}
+
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+];
+
+fn err<E: std::fmt::Debug>(what: &str) -> impl Fn(E) -> Error + '_ {
+    move |e| Error::Other(format!("cannot draw {what}: {e:?}"))
+}
+
+/// A compact axis label: 950, 12k, 3.4M, 1.5B.
+fn money(v: f64) -> String {
+    let (x, unit) = match v.abs() {
+        a if a >= 1e12 => (v / 1e12, "T"),
+        a if a >= 1e9 => (v / 1e9, "B"),
+        a if a >= 1e6 => (v / 1e6, "M"),
+        a if a >= 1e3 => (v / 1e3, "k"),
+        _ => (v, ""),
+    };
+    let text = if x.abs() >= 100.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    };
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    };
+    format!("{text}{unit}")
+}
+
+/// One named line.
+pub struct Line<'a> {
+    pub name: &'a str,
+    pub values: &'a [f64],
+}
+
+fn equity_chart<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    dates: &[Date],
+    lines: &[Line],
+) -> Result<()> {
+    let e = err::<DrawingAreaErrorKind<DB::ErrorType>>("the equity chart");
+    root.fill(&WHITE).map_err(&e)?;
+    let (lo, hi) = lines
+        .iter()
+        .flat_map(|l| l.values.iter())
+        .filter(|v| **v > 0.0)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(*v), b.max(*v))
+        });
+    let (lo, hi) = if lo.is_finite() && hi > lo {
+        (lo * 0.9, hi * 1.1)
+    } else {
+        (0.5, 2.0)
+    };
+    let (x0, x1) = (year(dates[0]), year(dates[dates.len() - 1]));
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x0..x1, (lo..hi).log_scale())
+        .map_err(&e)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| money(*y))
+        .y_desc("equity (log scale)")
+        .draw()
+        .map_err(&e)?;
+    for (i, l) in lines.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        let idx = thin(l.values.len(), |a, _| a);
+        chart
+            .draw_series(LineSeries::new(
+                idx.iter()
+                    .filter(|&&t| l.values[t] > 0.0)
+                    .map(|&t| (year(dates[t]), l.values[t])),
+                color.stroke_width(2),
+            ))
+            .map_err(&e)?
+            .label(l.name)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(&e)?;
+    root.present().map_err(&e)?;
+    Ok(())
+}
+
+fn drawdown_chart<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    dates: &[Date],
+    dd: &[f64],
+) -> Result<()> {
+    let e = err::<DrawingAreaErrorKind<DB::ErrorType>>("the drawdown chart");
+    root.fill(&WHITE).map_err(&e)?;
+    let lo = dd.iter().copied().fold(0.0, f64::min).min(-0.01) * 1.05;
+    let (x0, x1) = (year(dates[0]), year(dates[dates.len() - 1]));
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x0..x1, lo..0.0)
+        .map_err(&e)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+        .y_desc("drawdown from peak")
+        .draw()
+        .map_err(&e)?;
+    let idx = thin(dd.len(), |a, b| if dd[b] < dd[a] { b } else { a });
+    chart
+        .draw_series(
+            AreaSeries::new(
+                idx.iter().map(|&t| (year(dates[t]), dd[t])),
+                0.0,
+                PALETTE[3].mix(0.35),
+            )
+            .border_style(PALETTE[3]),
+        )
+        .map_err(&e)?;
+    root.present().map_err(&e)?;
+    Ok(())
+}
+
+fn allocation_chart<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    dates: &[Date],
+    names: &[String],
+    weights: &[f64],
+) -> Result<()> {
+    let e = err::<DrawingAreaErrorKind<DB::ErrorType>>("the allocation chart");
+    root.fill(&WHITE).map_err(&e)?;
+    let k = names.len();
+    let n = dates.len();
+    let idx = thin(n, |a, _| a);
+    // Stacked long weights; a short position is drawn as a line below zero.
+    let mut hi: f64 = 1.0;
+    let mut lo: f64 = 0.0;
+    for t in 0..n {
+        let row = &weights[t * k..(t + 1) * k];
+        hi = hi.max(row.iter().filter(|w| **w > 0.0).sum());
+        lo = lo.min(row.iter().copied().fold(0.0, f64::min));
+    }
+    let (x0, x1) = (year(dates[0]), year(dates[n - 1]));
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x0..x1, lo * 1.05..hi * 1.05)
+        .map_err(&e)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+        .y_desc("weight (rest: cash)")
+        .draw()
+        .map_err(&e)?;
+    // Draw the tallest stack first so each lower layer shows on top of it.
+    for a in (0..k).rev() {
+        let color = PALETTE[a % PALETTE.len()];
+        let top = |t: usize| {
+            weights[t * k..t * k + a + 1]
+                .iter()
+                .filter(|w| **w > 0.0)
+                .sum::<f64>()
+        };
+        chart
+            .draw_series(AreaSeries::new(
+                idx.iter().map(|&t| (year(dates[t]), top(t))),
+                0.0,
+                color,
+            ))
+            .map_err(&e)?
+            .label(names[a].as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 15, y + 5)], color.filled()));
+        if lo < 0.0 {
+            chart
+                .draw_series(LineSeries::new(
+                    idx.iter()
+                        .map(|&t| (year(dates[t]), weights[t * k + a].min(0.0))),
+                    color.stroke_width(1),
+                ))
+                .map_err(&e)?;
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(&e)?;
+    root.present().map_err(&e)?;
+    Ok(())
+}
+
+/// What the three charts show.
+pub struct ChartData<'a> {
+    pub title: &'a str,
+    pub dates: &'a [Date],
+    pub lines: Vec<Line<'a>>,
+    pub drawdown: &'a [f64],
+    pub asset_names: &'a [String],
+    pub weights: &'a [f64],
+}
+
+/// Writes `equity`, `drawdown` and `allocation` charts as `.png` and `.svg` into `dir`.
+pub fn write_all(dir: &Path, c: &ChartData) -> Result<()> {
+    register_font();
+    let size = (WIDTH, HEIGHT);
+    let eq_title = format!("{}: equity (log scale)", c.title);
+    let dd_title = format!("{}: drawdown", c.title);
+    let al_title = format!("{}: allocation", c.title);
+    let p = |name: &str| dir.join(name);
+    equity_chart(
+        BitMapBackend::new(&p("equity.png"), size).into_drawing_area(),
+        &eq_title,
+        c.dates,
+        &c.lines,
+    )?;
+    equity_chart(
+        SVGBackend::new(&p("equity.svg"), size).into_drawing_area(),
+        &eq_title,
+        c.dates,
+        &c.lines,
+    )?;
+    drawdown_chart(
+        BitMapBackend::new(&p("drawdown.png"), size).into_drawing_area(),
+        &dd_title,
+        c.dates,
+        c.drawdown,
+    )?;
+    drawdown_chart(
+        SVGBackend::new(&p("drawdown.svg"), size).into_drawing_area(),
+        &dd_title,
+        c.dates,
+        c.drawdown,
+    )?;
+    allocation_chart(
+        BitMapBackend::new(&p("allocation.png"), size).into_drawing_area(),
+        &al_title,
+        c.dates,
+        c.asset_names,
+        c.weights,
+    )?;
+    allocation_chart(
+        SVGBackend::new(&p("allocation.svg"), size).into_drawing_area(),
+        &al_title,
+        c.dates,
+        c.asset_names,
+        c.weights,
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_labels() {
+        assert_eq!(money(950.0), "950");
+        assert_eq!(money(12_000.0), "12k");
+        assert_eq!(money(3_400_000.0), "3.4M");
+        assert_eq!(money(1.5e9), "1.5B");
+        assert_eq!(money(0.5), "0.5");
+    }
+
+    #[test]
+    fn fractional_years() {
+        assert_eq!(year(date::from_ymd(2024, 1, 1)), 2024.0);
+        assert!((year(date::from_ymd(2023, 7, 2)) - (2023.0 + 182.0 / 365.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn thinning_keeps_extremes() {
+        let v: Vec<f64> = (0..10_000)
+            .map(|i| if i == 4321 { -5.0 } else { 0.0 })
+            .collect();
+        let idx = thin(v.len(), |a, b| if v[b] < v[a] { b } else { a });
+        assert!(idx.len() <= MAX_POINTS);
+        assert!(idx.contains(&4321));
+    }
+}

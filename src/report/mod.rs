@@ -1,0 +1,408 @@
+//! Everything rotor writes: the terminal summary, `stats.json`, the CSV files and the charts.
+//! A run's folder is written whole into a temporary sibling folder and renamed into place, so a
+//! failure never leaves half a result.
+
+use crate::data::Panel;
+use crate::date;
+use crate::error::{Error, Result};
+use crate::plot;
+use crate::sim::{RunResult, Runs};
+use crate::spec::Strategy;
+use crate::stats::{self, Stats};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Version of the `stats.json` layout (see `docs/output.md`).
+pub const STATS_SCHEMA: &str = "rotor.stats/1";
+
+#[derive(Serialize)]
+struct Engine {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Calendar {
+    start: String,
+    end: String,
+    bars: usize,
+    /// Dates in the range that some traded asset lacked.
+    dropped_dates: usize,
+}
+
+#[derive(Serialize)]
+struct ExecutionNote {
+    fill: crate::spec::Fill,
+    same_bar_execution: bool,
+    note: &'static str,
+}
+
+#[derive(Serialize)]
+struct Conventions {
+    bars_per_year: f64,
+    days_per_year_for_cagr: f64,
+    stdev: &'static str,
+    excess_returns_over: &'static str,
+}
+
+#[derive(Serialize)]
+struct BenchmarkOut<'a> {
+    name: &'a str,
+    metrics: &'a Stats,
+}
+
+#[derive(Serialize)]
+struct StatsFile<'a> {
+    schema: &'static str,
+    engine: Engine,
+    strategy: &'a Strategy,
+    inputs: &'a [crate::data::InputFile],
+    calendar: Calendar,
+    execution: ExecutionNote,
+    conventions: Conventions,
+    metrics: &'a Stats,
+    benchmarks: Vec<BenchmarkOut<'a>>,
+}
+
+/// The full result of `rotor run`: statistics of the strategy and each benchmark.
+pub struct Report {
+    pub strategy: Stats,
+    pub benchmarks: Vec<(String, Stats)>,
+}
+
+pub fn build(panel: &Panel, runs: &Runs) -> Report {
+    Report {
+        strategy: stats::compute(panel, &runs.strategy, &runs.benchmarks),
+        benchmarks: runs
+            .benchmarks
+            .iter()
+            .map(|(n, r)| (n.clone(), stats::compute(panel, r, &[])))
+            .collect(),
+    }
+}
+
+pub fn stats_json(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report) -> String {
+    let same_bar = runs.strategy.same_bar;
+    let file = StatsFile {
+        schema: STATS_SCHEMA,
+        engine: Engine {
+            name: "rotor",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        strategy,
+        inputs: &panel.inputs,
+        calendar: Calendar {
+            start: date::format(panel.dates[0]),
+            end: date::format(panel.dates[panel.len() - 1]),
+            bars: panel.len(),
+            dropped_dates: panel.dropped_dates,
+        },
+        execution: ExecutionNote {
+            fill: strategy.execution.fill,
+            same_bar_execution: same_bar,
+            note: if same_bar {
+                "SAME-BAR EXECUTION: decisions are filled at the close they were computed from; results are optimistic"
+            } else {
+                "decisions at a close are filled at a later price"
+            },
+        },
+        conventions: Conventions {
+            bars_per_year: crate::signal::BARS_PER_YEAR,
+            days_per_year_for_cagr: 365.25,
+            stdev: "sample (n - 1)",
+            excess_returns_over: "the strategy's cash series",
+        },
+        metrics: &report.strategy,
+        benchmarks: report
+            .benchmarks
+            .iter()
+            .map(|(n, s)| BenchmarkOut {
+                name: n,
+                metrics: s,
+            })
+            .collect(),
+    };
+    // Serialising plain structs of numbers and strings cannot fail; NaN and infinities become null.
+    let mut s =
+        serde_json::to_string_pretty(&file).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+fn num(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
+}
+
+pub fn equity_csv(panel: &Panel, runs: &Runs) -> String {
+    let mut s = String::from("date,equity,cash,drawdown");
+    for (n, _) in &runs.benchmarks {
+        let _ = write!(s, ",{n}");
+    }
+    s.push('\n');
+    let dd = stats::drawdown::series(&runs.strategy.equity);
+    for t in 0..panel.len() {
+        let _ = write!(
+            s,
+            "{},{},{},{}",
+            date::format(panel.dates[t]),
+            num(runs.strategy.equity[t]),
+            num(runs.strategy.cash[t]),
+            num(dd[t])
+        );
+        for (_, b) in &runs.benchmarks {
+            let _ = write!(s, ",{}", num(b.equity[t]));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+pub fn weights_csv(panel: &Panel, run: &RunResult) -> String {
+    let k = run.n_assets;
+    let mut s = String::from("date");
+    for n in &panel.asset_names {
+        let _ = write!(s, ",{n}");
+    }
+    s.push_str(",cash\n");
+    for t in 0..panel.len() {
+        let row = &run.weights[t * k..(t + 1) * k];
+        let _ = write!(s, "{}", date::format(panel.dates[t]));
+        for w in row {
+            let _ = write!(s, ",{}", num(*w));
+        }
+        let _ = writeln!(s, ",{}", num(run.cash[t] / run.equity[t]));
+    }
+    s
+}
+
+pub fn trades_csv(panel: &Panel, run: &RunResult) -> String {
+    let mut s = String::from("date,asset,quantity,price,notional,commission,slippage\n");
+    for tr in &run.trades {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{}",
+            date::format(panel.dates[tr.bar]),
+            panel.asset_names[tr.asset],
+            num(tr.quantity),
+            num(tr.price),
+            num(tr.quantity * tr.price),
+            num(tr.commission),
+            num(tr.slippage)
+        );
+    }
+    s
+}
+
+fn write_file(dir: &Path, name: &str, text: &str) -> Result<()> {
+    let p = dir.join(name);
+    std::fs::write(&p, text).map_err(|e| Error::io(format!("cannot write {}", p.display()), e))
+}
+
+/// Writes every output of a run into `out`, atomically: all files go to a temporary folder
+/// beside `out`, which then replaces `out`.
+pub fn write_outputs(
+    out: &Path,
+    strategy: &Strategy,
+    panel: &Panel,
+    runs: &Runs,
+    report: &Report,
+    charts: bool,
+) -> Result<()> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .map_err(|e| Error::io(format!("cannot create folder {}", parent.display()), e))?;
+    let leaf = out.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let tmp: PathBuf = parent.join(format!(".{leaf}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp)
+        .map_err(|e| Error::io(format!("cannot create folder {}", tmp.display()), e))?;
+    let result = (|| -> Result<()> {
+        write_file(
+            &tmp,
+            "stats.json",
+            &stats_json(strategy, panel, runs, report),
+        )?;
+        write_file(&tmp, "equity.csv", &equity_csv(panel, runs))?;
+        write_file(&tmp, "weights.csv", &weights_csv(panel, &runs.strategy))?;
+        write_file(&tmp, "trades.csv", &trades_csv(panel, &runs.strategy))?;
+        if charts {
+            let dd = stats::drawdown::series(&runs.strategy.equity);
+            let mut lines = vec![plot::Line {
+                name: &strategy.name,
+                values: &runs.strategy.equity,
+            }];
+            for (n, b) in &runs.benchmarks {
+                lines.push(plot::Line {
+                    name: n,
+                    values: &b.equity,
+                });
+            }
+            let title = if runs.strategy.same_bar {
+                format!("{} [SAME-BAR EXECUTION]", strategy.name)
+            } else {
+                strategy.name.clone()
+            };
+            plot::write_all(
+                &tmp,
+                &plot::ChartData {
+                    title: &title,
+                    dates: &panel.dates,
+                    lines,
+                    drawdown: &dd,
+                    asset_names: &panel.asset_names,
+                    weights: &runs.strategy.weights,
+                },
+            )?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    // Swap the new folder in: move the old one aside first so `out` is never half-written.
+    let old = parent.join(format!(".{leaf}.old-{}", std::process::id()));
+    if out.exists() {
+        std::fs::rename(out, &old)
+            .map_err(|e| Error::io(format!("cannot replace {}", out.display()), e))?;
+    }
+    std::fs::rename(&tmp, out)
+        .map_err(|e| Error::io(format!("cannot move results into {}", out.display()), e))?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}
+
+fn pct(v: f64) -> String {
+    if v.is_finite() {
+        format!("{:.2}%", v * 100.0)
+    } else {
+        "n/a".into()
+    }
+}
+
+fn fix(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.2}")
+    } else {
+        "n/a".into()
+    }
+}
+
+/// The terminal summary: the strategy beside its benchmarks, then relative metrics.
+pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report) -> String {
+    let mut cols: Vec<(&str, &Stats)> = vec![(strategy.name.as_str(), &report.strategy)];
+    for (n, s) in &report.benchmarks {
+        cols.push((n.as_str(), s));
+    }
+    type Row = (&'static str, fn(&Stats) -> String);
+    let rows: &[Row] = &[
+        ("Total return", |s| pct(s.total_return)),
+        ("CAGR", |s| pct(s.cagr)),
+        ("Volatility (ann.)", |s| pct(s.volatility)),
+        ("Sharpe", |s| fix(s.sharpe)),
+        ("Sortino", |s| fix(s.sortino)),
+        ("Max drawdown", |s| pct(s.max_drawdown.depth)),
+        ("  peak", |s| s.max_drawdown.peak.clone()),
+        ("  trough", |s| s.max_drawdown.trough.clone()),
+        ("  recovered", |s| {
+            s.max_drawdown
+                .recovery
+                .clone()
+                .unwrap_or_else(|| "not yet".into())
+        }),
+        ("Calmar", |s| fix(s.calmar)),
+        ("Ulcer index", |s| pct(s.ulcer_index)),
+        ("Best day", |s| pct(s.best_day.value)),
+        ("Worst day", |s| pct(s.worst_day.value)),
+        ("Best year", |s| {
+            s.best_year
+                .as_ref()
+                .map(|d| format!("{} {}", pct(d.value), d.date))
+                .unwrap_or_default()
+        }),
+        ("Worst year", |s| {
+            s.worst_year
+                .as_ref()
+                .map(|d| format!("{} {}", pct(d.value), d.date))
+                .unwrap_or_default()
+        }),
+        ("Time in market", |s| pct(s.time_in_market)),
+        ("Trades", |s| s.trades.to_string()),
+        ("Turnover (ann.)", |s| pct(s.annual_turnover)),
+        ("Costs", |s| fix(s.total_costs)),
+        ("Final equity", |s| fix(s.final_equity)),
+    ];
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} to {}, {} bars ({:.1} years){}",
+        strategy.name,
+        date::format(panel.dates[0]),
+        date::format(panel.dates[panel.len() - 1]),
+        panel.len(),
+        report.strategy.years,
+        if panel.dropped_dates > 0 {
+            format!(
+                ", {} dates not shared by all assets dropped",
+                panel.dropped_dates
+            )
+        } else {
+            String::new()
+        }
+    );
+    if runs.strategy.same_bar {
+        out.push_str("WARNING: same-bar execution (fill = \"close\"): each decision is filled at the close it was computed from. Results are optimistic.\n");
+    }
+    let w0 = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(6);
+    let cells: Vec<Vec<String>> = cols
+        .iter()
+        .map(|(_, s)| rows.iter().map(|r| (r.1)(s)).collect())
+        .collect();
+    let widths: Vec<usize> = cols
+        .iter()
+        .zip(&cells)
+        .map(|((n, _), c)| c.iter().map(|x| x.len()).max().unwrap_or(0).max(n.len()))
+        .collect();
+    let _ = write!(out, "\n{:w0$}", "");
+    for ((n, _), w) in cols.iter().zip(&widths) {
+        let _ = write!(out, "  {n:>w$}");
+    }
+    out.push('\n');
+    for (i, (label, _)) in rows.iter().enumerate() {
+        let _ = write!(out, "{label:w0$}");
+        for (c, w) in cells.iter().zip(&widths) {
+            let _ = write!(out, "  {:>w$}", c[i]);
+        }
+        out.push('\n');
+    }
+    if !report.strategy.relative.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nAgainst benchmarks   {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+            "beta", "alpha", "corr", "TE", "IR", "up cap", "down cap"
+        );
+        for r in &report.strategy.relative {
+            let _ = writeln!(
+                out,
+                "  {:18} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+                r.benchmark,
+                fix(r.beta),
+                pct(r.alpha),
+                fix(r.correlation),
+                pct(r.tracking_error),
+                fix(r.information_ratio),
+                fix(r.up_capture),
+                fix(r.down_capture)
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,501 @@
+//! Evaluation of compiled expressions over the whole calendar, bar by bar, looking only back.
+//!
+//! Each node becomes a `Vec<f64>` with one value per bar. Value `t` depends only on inputs at
+//! bars `0..=t` (every function below is written that way, and `tests/properties.rs` checks it by
+//! perturbing the future). NaN means "not known yet" (a lookback not yet filled).
+
+use crate::data::Panel;
+use crate::expr::BinOp;
+use crate::plan::{Node, Plan, Target};
+use crate::spec::Weighting;
+
+/// Bars per year used to annualise volatility.
+pub const BARS_PER_YEAR: f64 = 252.0;
+
+/// Inputs to evaluation: the panel and the signals already computed.
+pub struct Ctx<'a> {
+    pub panel: &'a Panel,
+    pub signals: &'a [Vec<f64>],
+}
+
+fn truth(v: f64) -> Option<bool> {
+    if v.is_nan() {
+        None
+    } else {
+        Some(v != 0.0)
+    }
+}
+
+fn from_truth(b: Option<bool>) -> f64 {
+    match b {
+        Some(true) => 1.0,
+        Some(false) => 0.0,
+        None => f64::NAN,
+    }
+}
+
+pub fn eval(node: &Node, cx: &Ctx) -> Vec<f64> {
+    let n = cx.panel.len();
+    match node {
+        Node::Const(v) => vec![*v; n],
+        Node::Asset(i) => cx.panel.close[*i].clone(),
+        Node::Series(i) => cx.panel.series[*i].clone(),
+        Node::Signal(i) => cx.signals[*i].clone(),
+        Node::Neg(a) => eval(a, cx).into_iter().map(|v| -v).collect(),
+        Node::Not(a) => eval(a, cx)
+            .into_iter()
+            .map(|v| from_truth(truth(v).map(|b| !b)))
+            .collect(),
+        Node::Bin(op, a, b) => {
+            let (a, b) = (eval(a, cx), eval(b, cx));
+            a.iter().zip(&b).map(|(&x, &y)| binary(*op, x, y)).collect()
+        }
+        Node::Call(name, args, bars) => {
+            let vals: Vec<Vec<f64>> = args.iter().map(|a| eval(a, cx)).collect();
+            call(name, &vals, *bars)
+        }
+    }
+}
+
+pub fn binary(op: BinOp, x: f64, y: f64) -> f64 {
+    let cmp = |f: fn(f64, f64) -> bool| {
+        if x.is_nan() || y.is_nan() {
+            f64::NAN
+        } else {
+            f64::from(u8::from(f(x, y)))
+        }
+    };
+    match op {
+        BinOp::Add => x + y,
+        BinOp::Sub => x - y,
+        BinOp::Mul => x * y,
+        BinOp::Div => x / y,
+        BinOp::Lt => cmp(|a, b| a < b),
+        BinOp::Le => cmp(|a, b| a <= b),
+        BinOp::Gt => cmp(|a, b| a > b),
+        BinOp::Ge => cmp(|a, b| a >= b),
+        BinOp::Eq => cmp(|a, b| a == b),
+        BinOp::Ne => cmp(|a, b| a != b),
+        // Kleene logic: a known false decides `and`, a known true decides `or`.
+        BinOp::And => match (truth(x), truth(y)) {
+            (Some(false), _) | (_, Some(false)) => 0.0,
+            (Some(true), Some(true)) => 1.0,
+            _ => f64::NAN,
+        },
+        BinOp::Or => match (truth(x), truth(y)) {
+            (Some(true), _) | (_, Some(true)) => 1.0,
+            (Some(false), Some(false)) => 0.0,
+            _ => f64::NAN,
+        },
+    }
+}
+
+/// Applies `f` to each full window of `n` values ending at t; NaN before the window fills or
+/// when the window holds a NaN.
+fn rolling(x: &[f64], n: usize, f: impl Fn(&[f64]) -> f64) -> Vec<f64> {
+    let mut out = vec![f64::NAN; x.len()];
+    let mut last_nan: Option<usize> = None;
+    for t in 0..x.len() {
+        if x[t].is_nan() {
+            last_nan = Some(t);
+        }
+        if t + 1 >= n && last_nan.is_none_or(|k| k + n <= t) {
+            out[t] = f(&x[t + 1 - n..=t]);
+        }
+    }
+    out
+}
+
+fn mean(w: &[f64]) -> f64 {
+    w.iter().sum::<f64>() / w.len() as f64
+}
+
+/// Sample standard deviation (n - 1 in the denominator), two-pass for accuracy.
+fn sample_std(w: &[f64]) -> f64 {
+    if w.len() < 2 {
+        return f64::NAN;
+    }
+    let m = mean(w);
+    (w.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (w.len() - 1) as f64).sqrt()
+}
+
+fn shifted(x: &[f64], n: usize, f: impl Fn(f64, f64) -> f64) -> Vec<f64> {
+    (0..x.len())
+        .map(|t| if t >= n { f(x[t], x[t - n]) } else { f64::NAN })
+        .collect()
+}
+
+pub fn call(name: &str, a: &[Vec<f64>], n: usize) -> Vec<f64> {
+    match name {
+        "ret" => shifted(&a[0], n, |now, then| now / then - 1.0),
+        "change" => shifted(&a[0], n, |now, then| now - then),
+        "lag" => shifted(&a[0], n, |_, then| then),
+        "sma" => rolling(&a[0], n, mean),
+        "stdev" => rolling(&a[0], n, sample_std),
+        "ema" => ema(&a[0], n),
+        "vol" => {
+            let r = shifted(&a[0], 1, |now, then| now / then - 1.0);
+            rolling(&r, n, |w| sample_std(w) * BARS_PER_YEAR.sqrt())
+        }
+        "zscore" => {
+            let x = &a[0];
+            let m = rolling(x, n, mean);
+            let s = rolling(x, n, sample_std);
+            (0..x.len()).map(|t| (x[t] - m[t]) / s[t]).collect()
+        }
+        "highest" => rolling(&a[0], n, |w| {
+            w.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        }),
+        "lowest" => rolling(&a[0], n, |w| {
+            w.iter().copied().fold(f64::INFINITY, f64::min)
+        }),
+        "drawdown" => {
+            let mut peak = f64::NAN;
+            a[0].iter()
+                .map(|&v| {
+                    if v.is_nan() {
+                        return f64::NAN;
+                    }
+                    if peak.is_nan() || v > peak {
+                        peak = v;
+                    }
+                    v / peak - 1.0
+                })
+                .collect()
+        }
+        "ratio" => a[0].iter().zip(&a[1]).map(|(x, y)| x / y).collect(),
+        "spread" => {
+            let r0 = shifted(&a[0], n, |now, then| now / then - 1.0);
+            let r1 = shifted(&a[1], n, |now, then| now / then - 1.0);
+            r0.iter().zip(&r1).map(|(x, y)| x - y).collect()
+        }
+        "rank" => (0..a[0].len())
+            .map(|t| {
+                let v = a[0][t];
+                if a.iter().any(|s| s[t].is_nan()) {
+                    return f64::NAN;
+                }
+                1.0 + a[1..].iter().filter(|s| s[t] > v).count() as f64
+            })
+            .collect(),
+        "abs" => a[0].iter().map(|v| v.abs()).collect(),
+        "min" => a[0]
+            .iter()
+            .zip(&a[1])
+            .map(|(x, y)| {
+                if x.is_nan() || y.is_nan() {
+                    f64::NAN
+                } else {
+                    x.min(*y)
+                }
+            })
+            .collect(),
+        "max" => a[0]
+            .iter()
+            .zip(&a[1])
+            .map(|(x, y)| {
+                if x.is_nan() || y.is_nan() {
+                    f64::NAN
+                } else {
+                    x.max(*y)
+                }
+            })
+            .collect(),
+        "streak" => {
+            let mut count = f64::NAN;
+            a[0].iter()
+                .map(|&v| {
+                    count = match truth(v) {
+                        None => f64::NAN,
+                        Some(false) => 0.0,
+                        Some(true) if count.is_nan() => 1.0,
+                        Some(true) => count + 1.0,
+                    };
+                    count
+                })
+                .collect()
+        }
+        "bars_since" => {
+            // Infinite while the condition has never held: "not in the last N bars" is then
+            // true, not unknown. Unknown only on bars where the condition itself is unknown.
+            let mut since = f64::INFINITY;
+            a[0].iter()
+                .map(|&v| match truth(v) {
+                    Some(true) => {
+                        since = 0.0;
+                        0.0
+                    }
+                    Some(false) => {
+                        since += 1.0;
+                        since
+                    }
+                    None => {
+                        since += 1.0;
+                        f64::NAN
+                    }
+                })
+                .collect()
+        }
+        other => unreachable!("function `{other}` is checked at compile time"),
+    }
+}
+
+/// EMA with alpha = 2 / (n + 1), seeded at bar n-1 with the mean of the first n values; a NaN
+/// input restarts the seeding.
+fn ema(x: &[f64], n: usize) -> Vec<f64> {
+    let alpha = 2.0 / (n as f64 + 1.0);
+    let mut out = vec![f64::NAN; x.len()];
+    let mut run = 0usize;
+    let mut prev = f64::NAN;
+    for t in 0..x.len() {
+        if x[t].is_nan() {
+            run = 0;
+            prev = f64::NAN;
+            continue;
+        }
+        run += 1;
+        if run == n {
+            prev = mean(&x[t + 1 - n..=t]);
+            out[t] = prev;
+        } else if run > n {
+            prev = alpha * x[t] + (1.0 - alpha) * prev;
+            out[t] = prev;
+        }
+    }
+    out
+}
+
+/// Target weights for every bar, decided from the rules.
+pub struct Decisions {
+    pub n_assets: usize,
+    /// `targets[t * n_assets + a]`; meaningful only where `rule[t] >= 0`.
+    pub targets: Vec<f64>,
+    /// Index of the rule that fired on bar t, or -1 when it is not known yet (a condition or
+    /// score still in its warm-up): then the portfolio is left as it is.
+    pub rule: Vec<i32>,
+}
+
+/// Evaluates all signals of a plan in dependency order.
+pub fn eval_signals(plan: &Plan, panel: &Panel) -> Vec<Vec<f64>> {
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); plan.signals.len()];
+    for &i in &plan.signal_order {
+        let v = eval(
+            &plan.signals[i].1,
+            &Ctx {
+                panel,
+                signals: &values,
+            },
+        );
+        values[i] = v;
+    }
+    values
+}
+
+/// Turns rules into per-bar target weights. Rules are tried in order; the first whose condition
+/// is true wins; an unknown (NaN) condition before any true one leaves the bar undecided.
+pub fn decide(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
+    let n = panel.len();
+    let k = plan.n_assets;
+    let cx = Ctx { panel, signals };
+    let conds: Vec<Option<Vec<f64>>> = plan
+        .rules
+        .iter()
+        .map(|r| r.when.as_ref().map(|w| eval(w, &cx)))
+        .collect();
+    // Scores and vols per select rule, evaluated once.
+    struct Sel {
+        scores: Vec<(usize, Vec<f64>)>,
+        vols: Vec<Vec<f64>>,
+    }
+    let sels: Vec<Option<Sel>> = plan
+        .rules
+        .iter()
+        .map(|r| match &r.target {
+            Target::Select {
+                candidates,
+                weighting,
+                vol_lookback,
+                ..
+            } => Some(Sel {
+                scores: candidates
+                    .iter()
+                    .map(|(a, node)| (*a, eval(node, &cx)))
+                    .collect(),
+                vols: if *weighting == Weighting::InverseVol {
+                    candidates
+                        .iter()
+                        .map(|(a, _)| call("vol", &[panel.close[*a].clone()], *vol_lookback))
+                        .collect()
+                } else {
+                    vec![]
+                },
+            }),
+            Target::Fixed(_) => None,
+        })
+        .collect();
+
+    let mut targets = vec![0.0; n * k];
+    let mut rule = vec![-1; n];
+    let mut picked: Vec<usize> = Vec::new();
+    for t in 0..n {
+        let mut fired = None;
+        for (i, c) in conds.iter().enumerate() {
+            match c {
+                None => {
+                    fired = Some(i);
+                    break;
+                }
+                Some(v) => match truth(v[t]) {
+                    Some(true) => {
+                        fired = Some(i);
+                        break;
+                    }
+                    Some(false) => continue,
+                    None => break,
+                },
+            }
+        }
+        let Some(i) = fired else { continue };
+        let row = &mut targets[t * k..(t + 1) * k];
+        match (&plan.rules[i].target, &sels[i]) {
+            (Target::Fixed(w), _) => row.copy_from_slice(w),
+            (
+                Target::Select {
+                    top,
+                    weighting,
+                    weight,
+                    ..
+                },
+                Some(sel),
+            ) => {
+                if sel.scores.iter().any(|(_, s)| s[t].is_nan())
+                    || sel.vols.iter().any(|v| !(v[t] > 0.0))
+                {
+                    continue;
+                }
+                // Best score first; ties go to the candidate listed first (a stable sort).
+                picked.clear();
+                picked.extend(0..sel.scores.len());
+                picked.sort_by(|&x, &y| sel.scores[y].1[t].total_cmp(&sel.scores[x].1[t]));
+                picked.truncate(*top);
+                let raw: Vec<f64> = picked
+                    .iter()
+                    .map(|&j| {
+                        if *weighting == Weighting::InverseVol {
+                            1.0 / sel.vols[j][t]
+                        } else {
+                            1.0
+                        }
+                    })
+                    .collect();
+                let total: f64 = raw.iter().sum();
+                for (&j, r) in picked.iter().zip(&raw) {
+                    row[sel.scores[j].0] += weight * r / total;
+                }
+            }
+            (Target::Select { .. }, None) => unreachable!("select rules have their scores"),
+        }
+        rule[t] = i as i32;
+    }
+    Decisions {
+        n_assets: k,
+        targets,
+        rule,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: &[f64], b: &[f64]) {
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(b) {
+            assert!(
+                (x.is_nan() && y.is_nan()) || (x - y).abs() < 1e-12,
+                "{a:?} vs {b:?}"
+            );
+        }
+    }
+    const N: f64 = f64::NAN;
+
+    #[test]
+    fn returns_and_changes() {
+        let x = [100.0, 110.0, 99.0, 108.9];
+        close(&call("ret", &[x.to_vec()], 1), &[N, 0.1, -0.1, 0.1]);
+        close(&call("ret", &[x.to_vec()], 3), &[N, N, N, 0.089]);
+        close(&call("change", &[x.to_vec()], 2), &[N, N, -1.0, -1.1]);
+        close(&call("lag", &[x.to_vec()], 1), &[N, 100.0, 110.0, 99.0]);
+    }
+
+    #[test]
+    fn moving_averages() {
+        let x = vec![1.0, 2.0, 3.0, 4.0, 5.0];
+        close(&call("sma", &[x.clone()], 3), &[N, N, 2.0, 3.0, 4.0]);
+        // alpha = 0.5: seed 2 at bar 2, then 0.5*4 + 0.5*2 = 3, then 0.5*5 + 0.5*3 = 4.
+        close(&call("ema", &[x.clone()], 3), &[N, N, 2.0, 3.0, 4.0]);
+        let y = vec![2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
+        // Sample stdev of the whole series is sqrt(32/7).
+        close(
+            &call("stdev", &[y.clone()], 8)[7..],
+            &[(32.0f64 / 7.0).sqrt()],
+        );
+        close(&call("zscore", &[vec![1.0, 2.0, 3.0]], 3)[2..], &[1.0]);
+        close(
+            &call("highest", &[vec![3.0, 1.0, 2.0, 0.5]], 2),
+            &[N, 3.0, 2.0, 2.0],
+        );
+        close(
+            &call("lowest", &[vec![3.0, 1.0, 2.0, 0.5]], 2),
+            &[N, 1.0, 1.0, 0.5],
+        );
+        // A NaN in the window makes the value unknown until it leaves the window.
+        close(
+            &call("sma", &[vec![1.0, N, 3.0, 5.0, 7.0]], 2),
+            &[N, N, N, 4.0, 6.0],
+        );
+    }
+
+    #[test]
+    fn volatility_is_annualised_sample_stdev_of_returns() {
+        let p = vec![100.0, 101.0, 99.99, 100.9899];
+        let r = [0.01, -0.01, 0.01];
+        let m = r.iter().sum::<f64>() / 3.0;
+        let sd = (r.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / 2.0).sqrt();
+        close(&call("vol", &[p], 3), &[N, N, N, sd * 252f64.sqrt()]);
+    }
+
+    #[test]
+    fn drawdown_rank_streak_bars_since() {
+        close(
+            &call("drawdown", &[vec![1.0, 2.0, 1.5, 3.0]], 0),
+            &[0.0, 0.0, -0.25, 0.0],
+        );
+        close(
+            &call(
+                "rank",
+                &[vec![1.0, 3.0, N], vec![2.0, 2.0, 1.0], vec![0.0, 5.0, 1.0]],
+                0,
+            ),
+            &[2.0, 2.0, N],
+        );
+        close(
+            &call("streak", &[vec![N, 1.0, 1.0, 0.0, 1.0]], 0),
+            &[N, 1.0, 2.0, 0.0, 1.0],
+        );
+        close(
+            &call("bars_since", &[vec![0.0, 1.0, 0.0, 0.0, 1.0]], 0),
+            &[N, 0.0, 1.0, 2.0, 0.0],
+        );
+    }
+
+    #[test]
+    fn kleene_logic() {
+        assert_eq!(binary(BinOp::And, 0.0, N), 0.0);
+        assert!(binary(BinOp::And, 1.0, N).is_nan());
+        assert_eq!(binary(BinOp::Or, 1.0, N), 1.0);
+        assert!(binary(BinOp::Or, 0.0, N).is_nan());
+        assert!(binary(BinOp::Gt, N, 0.0).is_nan());
+        assert_eq!(binary(BinOp::Le, 1.0, 1.0), 1.0);
+    }
+}

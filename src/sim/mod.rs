@@ -1,0 +1,316 @@
+//! The event loop: one pass over the calendar per run.
+//!
+//! On each bar t, in this order:
+//! 1. **accrual** (t > 0): cash earns the cash return of (t-1, t]; borrowed (negative) cash pays
+//!    that rate plus the financing spread; short positions pay the borrow fee on their notional
+//!    at the previous close;
+//! 2. **open**: orders decided at bar t-1 with `fill = "next_open"` are filled at the open;
+//! 3. **close**: orders decided at t-1 with `fill = "next_close"` are filled at this close;
+//! 4. **decision**: on a scheduled bar whose rule is known, the target weights are compared with
+//!    the holdings (minimum holding period, drift band) and an order is made; with
+//!    `fill = "close"` it fills at this same close (same-bar execution), otherwise it waits;
+//! 5. **mark**: equity = cash + sum(quantity x close) is recorded with the weights.
+//!
+//! An order is a vector of target weights; it becomes quantities at the fill, sized on the equity
+//! at the fill prices net of the order's own costs. The loop works on dense slices only.
+
+use crate::data::Panel;
+use crate::date::{self, Date};
+use crate::plan::{Execution, Plan};
+use crate::signal::{self, Decisions};
+use crate::spec::{Fill, PeriodDay, RebalanceSpec, Schedule};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// One fill.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trade {
+    pub bar: usize,
+    pub asset: usize,
+    /// Signed quantity (units of the asset's total-return price).
+    pub quantity: f64,
+    /// Fill price including slippage.
+    pub price: f64,
+    /// Commission plus fixed cost.
+    pub commission: f64,
+    /// Slippage cost: |quantity| x reference price x slippage rate.
+    pub slippage: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Totals {
+    pub commission: f64,
+    pub slippage: f64,
+    /// Interest earned on positive cash.
+    pub interest: f64,
+    /// Interest and spread paid on borrowed cash.
+    pub financing: f64,
+    /// Fees paid on short notional.
+    pub borrow_fees: f64,
+    /// Sum over fills of |notional| / equity at the fill (a full switch counts 2).
+    pub turnover: f64,
+}
+
+/// Everything one run produces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunResult {
+    pub n_assets: usize,
+    pub equity: Vec<f64>,
+    pub cash: Vec<f64>,
+    /// `weights[t * n_assets + a]` at the close of bar t.
+    pub weights: Vec<f64>,
+    pub trades: Vec<Trade>,
+    pub totals: Totals,
+    /// Rule that decided each bar (-1 when undecided).
+    pub rule: Vec<i32>,
+    /// Decisions filled on the close they were made on (`fill = "close"`).
+    pub same_bar: bool,
+}
+
+/// Which bars are scheduled decision bars.
+pub fn schedule(dates: &[Date], r: &RebalanceSpec) -> Vec<bool> {
+    let n = dates.len();
+    let key = |d: Date| -> i64 {
+        let (y, m, _) = date::to_ymd(d);
+        match r.schedule {
+            Schedule::Weekly => date::week_key(d),
+            Schedule::Monthly => y as i64 * 12 + m as i64,
+            Schedule::Quarterly => y as i64 * 4 + (m as i64 - 1) / 3,
+            Schedule::Yearly => y as i64,
+            Schedule::Daily | Schedule::Every => 0,
+        }
+    };
+    match r.schedule {
+        Schedule::Daily => vec![true; n],
+        Schedule::Every => (0..n).map(|t| t % r.every == 0).collect(),
+        _ => (0..n)
+            .map(|t| match r.day {
+                // The last bar of the data is not known to end its period.
+                PeriodDay::Last => t + 1 < n && key(dates[t + 1]) != key(dates[t]),
+                // The first bar of the data may not start its period.
+                PeriodDay::First => t > 0 && key(dates[t - 1]) != key(dates[t]),
+            })
+            .collect(),
+    }
+}
+
+struct Book {
+    ex: Execution,
+    cash: f64,
+    qty: Vec<f64>,
+    trades: Vec<Trade>,
+    totals: Totals,
+}
+
+impl Book {
+    fn value(&self, prices: impl Fn(usize) -> f64) -> f64 {
+        self.cash
+            + self
+                .qty
+                .iter()
+                .enumerate()
+                .map(|(a, q)| q * prices(a))
+                .sum::<f64>()
+    }
+
+    /// Trades to `target` weights at `prices` (reference prices before slippage).
+    fn rebalance(&mut self, bar: usize, target: &[f64], prices: &[f64]) {
+        let equity = self.value(|a| prices[a]);
+        if !(equity > 0.0) {
+            return; // Nothing left to invest; the run is wiped out.
+        }
+        let ex = self.ex;
+        // Smaller trades are not worth sending (and would be float noise at the 1e-9 level).
+        let tiny = ex.min_trade.max(1e-9) * equity;
+        let cost_of = |deltas: &mut dyn Iterator<Item = f64>| -> f64 {
+            deltas
+                .filter(|n| n.abs() > tiny)
+                .map(|n| n.abs() * (ex.commission + ex.slippage) + ex.fixed_cost)
+                .sum()
+        };
+        // Pass 1 estimates the order's costs; pass 2 sizes on the equity net of them, so a fully
+        // invested target does not leave a small cash debt.
+        let first: Vec<f64> = (0..target.len())
+            .map(|a| target[a] * equity - self.qty[a] * prices[a])
+            .collect();
+        let est = cost_of(&mut first.iter().copied());
+        let investable = (equity - est).max(0.0);
+        for a in 0..target.len() {
+            let p = prices[a];
+            let dq = target[a] * investable / p - self.qty[a];
+            if (dq * p).abs() <= tiny {
+                continue;
+            }
+            let fill = p * (1.0 + ex.slippage * dq.signum());
+            let notional = dq * fill;
+            let commission = notional.abs() * ex.commission + ex.fixed_cost;
+            let slippage = dq.abs() * p * ex.slippage;
+            self.cash -= notional + commission;
+            self.qty[a] += dq;
+            self.totals.commission += commission;
+            self.totals.slippage += slippage;
+            self.totals.turnover += (dq * p).abs() / equity;
+            self.trades.push(Trade {
+                bar,
+                asset: a,
+                quantity: dq,
+                price: fill,
+                commission,
+                slippage,
+            });
+        }
+    }
+}
+
+/// Runs a plan whose decisions are already made.
+pub fn simulate(panel: &Panel, plan: &Plan, decisions: &Decisions) -> RunResult {
+    let n = panel.len();
+    let k = plan.n_assets;
+    let ex = plan.execution;
+    let r = &plan.rebalance;
+    let scheduled = schedule(&panel.dates, r);
+    let mut book = Book {
+        ex,
+        cash: plan.initial_capital,
+        qty: vec![0.0; k],
+        trades: Vec::new(),
+        totals: Totals::default(),
+    };
+    let mut equity = Vec::with_capacity(n);
+    let mut cash = Vec::with_capacity(n);
+    let mut weights = vec![0.0; n * k];
+    let mut rule = vec![-1; n];
+    let mut pending: Option<usize> = None; // bar whose targets are to be filled
+    let mut held: Option<usize> = None; // bar whose targets are held now
+    let mut last_change: Option<usize> = None;
+    let mut prices = vec![0.0; k];
+    let mut current = vec![0.0; k];
+
+    for t in 0..n {
+        if t > 0 {
+            let gap = panel.gap_days[t] / panel.day_count;
+            let c = book.cash;
+            if c >= 0.0 {
+                let i = c * panel.cash_ret[t];
+                book.cash += i;
+                book.totals.interest += i;
+            } else {
+                let paid = -c * (panel.cash_ret[t] + ex.financing_spread * gap);
+                book.cash -= paid;
+                book.totals.financing += paid;
+            }
+            if ex.borrow_fee > 0.0 {
+                let mut fee = 0.0;
+                for a in 0..k {
+                    if book.qty[a] < 0.0 {
+                        fee += -book.qty[a] * panel.close[a][t - 1] * ex.borrow_fee * gap;
+                    }
+                }
+                book.cash -= fee;
+                book.totals.borrow_fees += fee;
+            }
+        }
+        if let Some(src) = pending.filter(|_| ex.fill != Fill::Close) {
+            for a in 0..k {
+                prices[a] = match ex.fill {
+                    Fill::NextOpen => panel.open[a].as_ref().map_or(panel.close[a][t], |o| o[t]),
+                    _ => panel.close[a][t],
+                };
+            }
+            let target = &decisions.targets[src * k..(src + 1) * k];
+            book.rebalance(t, target, &prices);
+            pending = None;
+        }
+        for a in 0..k {
+            prices[a] = panel.close[a][t];
+        }
+        if (scheduled[t] || (r.enter_immediately && held.is_none())) && decisions.rule[t] >= 0 {
+            rule[t] = decisions.rule[t];
+            let target = &decisions.targets[t * k..(t + 1) * k];
+            let changed = held.is_none_or(|h| decisions.targets[h * k..(h + 1) * k] != *target);
+            let hold_ok = !changed || last_change.is_none_or(|lc| t - lc >= r.min_hold);
+            let e = book.value(|a| prices[a]);
+            for a in 0..k {
+                current[a] = book.qty[a] * prices[a] / e;
+            }
+            let drift = current
+                .iter()
+                .zip(target)
+                .map(|(w, x)| (w - x).abs())
+                .fold(0.0, f64::max);
+            let band_ok = match r.drift_band {
+                Some(band) => drift > band,
+                None => true,
+            };
+            if hold_ok && band_ok && t + usize::from(ex.fill != Fill::Close) < n {
+                if changed {
+                    last_change = Some(t);
+                }
+                held = Some(t);
+                if ex.fill == Fill::Close {
+                    book.rebalance(t, target, &prices);
+                } else {
+                    pending = Some(t);
+                }
+            }
+        }
+        let e = book.value(|a| prices[a]);
+        equity.push(e);
+        cash.push(book.cash);
+        for a in 0..k {
+            weights[t * k + a] = if e != 0.0 {
+                book.qty[a] * prices[a] / e
+            } else {
+                0.0
+            };
+        }
+    }
+    RunResult {
+        n_assets: k,
+        equity,
+        cash,
+        weights,
+        trades: book.trades,
+        totals: book.totals,
+        rule,
+        same_bar: ex.fill == Fill::Close,
+    }
+}
+
+/// Evaluates signals and rules, then simulates: one complete backtest.
+pub fn run(panel: &Panel, plan: &Plan) -> RunResult {
+    let signals = signal::eval_signals(plan, panel);
+    let decisions = signal::decide(plan, panel, &signals);
+    simulate(panel, plan, &decisions)
+}
+
+/// A strategy's run and its benchmarks' runs.
+pub struct Runs {
+    pub strategy: RunResult,
+    pub benchmarks: Vec<(String, RunResult)>,
+}
+
+pub fn run_with_benchmarks(panel: &Panel, plan: &Plan) -> Runs {
+    let strategy = run(panel, plan);
+    let benchmarks = plan
+        .benchmarks
+        .iter()
+        .map(|b| {
+            let bp = plan.for_benchmark(b);
+            let d = signal::decide(&bp, panel, &[]);
+            (b.name.clone(), simulate(panel, &bp, &d))
+        })
+        .collect();
+    Runs {
+        strategy,
+        benchmarks,
+    }
+}
+
+/// Runs many (panel, plan) jobs in parallel; results come back in input order and each is
+/// computed by one thread alone, so they are identical whatever the number of threads.
+pub fn run_many<'a>(jobs: &[(&'a Panel, &'a Plan)]) -> Vec<RunResult> {
+    jobs.par_iter()
+        .map(|(panel, plan)| run(panel, plan))
+        .collect()
+}

@@ -1,0 +1,86 @@
+//! Return and risk metrics of one equity curve.
+//!
+//! Conventions (also in `docs/metrics.md`): a bar is a trading day; `r_t = E_t / E_{t-1} - 1`
+//! for t = 1..n-1; annualisation uses 252 bars per year for volatility-type numbers and
+//! calendar time (days / 365.25) for compound growth; standard deviations are sample (n - 1).
+
+use crate::signal::BARS_PER_YEAR;
+
+/// Simple returns between consecutive equity values.
+pub fn simple_returns(equity: &[f64]) -> Vec<f64> {
+    equity.windows(2).map(|w| w[1] / w[0] - 1.0).collect()
+}
+
+pub fn mean(x: &[f64]) -> f64 {
+    if x.is_empty() {
+        return f64::NAN;
+    }
+    x.iter().sum::<f64>() / x.len() as f64
+}
+
+/// Sample standard deviation: sqrt( sum (x - mean)^2 / (n - 1) ).
+pub fn stdev(x: &[f64]) -> f64 {
+    if x.len() < 2 {
+        return f64::NAN;
+    }
+    let m = mean(x);
+    (x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (x.len() - 1) as f64).sqrt()
+}
+
+/// Total return: E_end / E_0 - 1.
+pub fn total_return(equity: &[f64]) -> f64 {
+    equity[equity.len() - 1] / equity[0] - 1.0
+}
+
+/// Compound annual growth rate: (E_end / E_0)^(1 / years) - 1, years = calendar days / 365.25.
+pub fn cagr(equity: &[f64], years: f64) -> f64 {
+    (equity[equity.len() - 1] / equity[0]).powf(1.0 / years) - 1.0
+}
+
+/// Annualised volatility: stdev(r) x sqrt(252).
+pub fn annual_volatility(r: &[f64]) -> f64 {
+    stdev(r) * BARS_PER_YEAR.sqrt()
+}
+
+/// Sharpe ratio: mean(r - rf) / stdev(r - rf) x sqrt(252), with rf the cash return of each bar.
+pub fn sharpe(r: &[f64], rf: &[f64]) -> f64 {
+    let ex: Vec<f64> = r.iter().zip(rf).map(|(a, b)| a - b).collect();
+    mean(&ex) / stdev(&ex) * BARS_PER_YEAR.sqrt()
+}
+
+/// Sortino ratio: mean(r - rf) / DD x sqrt(252), with downside deviation
+/// DD = sqrt( mean( min(r - rf, 0)^2 ) ) over all bars.
+pub fn sortino(r: &[f64], rf: &[f64]) -> f64 {
+    let ex: Vec<f64> = r.iter().zip(rf).map(|(a, b)| a - b).collect();
+    let dd = (ex.iter().map(|v| v.min(0.0).powi(2)).sum::<f64>() / ex.len() as f64).sqrt();
+    mean(&ex) / dd * BARS_PER_YEAR.sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_computed() {
+        let e = [100.0, 110.0, 99.0, 108.9];
+        let r = simple_returns(&e);
+        assert!(
+            (r[0] - 0.1).abs() < 1e-15 && (r[1] + 0.1).abs() < 1e-15 && (r[2] - 0.1).abs() < 1e-12
+        );
+        assert!((total_return(&e) - 0.089).abs() < 1e-12);
+        // 1.089 over 2 years -> sqrt(1.089) - 1.
+        assert!((cagr(&e, 2.0) - (1.089f64.sqrt() - 1.0)).abs() < 1e-15);
+        // mean 1/30, deviations 2/30, -4/30, 2/30 -> var = (4+16+4)/900/2 = 24/1800
+        let sd = (24.0f64 / 1800.0).sqrt();
+        assert!((stdev(&r) - sd).abs() < 1e-12);
+        assert!((annual_volatility(&r) - sd * 252f64.sqrt()).abs() < 1e-12);
+        let rf = [0.0; 3];
+        assert!((sharpe(&r, &rf) - (1.0 / 30.0) / sd * 252f64.sqrt()).abs() < 1e-9);
+        // Downside: only -0.1 -> sqrt(0.01 / 3).
+        let dd = (0.01f64 / 3.0).sqrt();
+        assert!((sortino(&r, &rf) - (1.0 / 30.0) / dd * 252f64.sqrt()).abs() < 1e-9);
+        // Excess over a constant rf shifts the mean only.
+        let rf = [0.01; 3];
+        assert!((sharpe(&r, &rf) - (1.0 / 30.0 - 0.01) / sd * 252f64.sqrt()).abs() < 1e-9);
+    }
+}
