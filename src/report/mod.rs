@@ -145,14 +145,14 @@ pub fn equity_csv(panel: &Panel, runs: &Runs) -> String {
     }
     s.push('\n');
     let dd = stats::drawdown::series(&runs.strategy.equity);
-    for t in 0..panel.len() {
+    for (t, d) in dd.iter().enumerate() {
         let _ = write!(
             s,
             "{},{},{},{}",
             date::format(panel.dates[t]),
             num(runs.strategy.equity[t]),
             num(runs.strategy.cash[t]),
-            num(dd[t])
+            num(*d)
         );
         for (_, b) in &runs.benchmarks {
             let _ = write!(s, ",{}", num(b.equity[t]));

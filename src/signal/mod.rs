@@ -369,7 +369,7 @@ pub fn decide(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
                 Some(sel),
             ) => {
                 if sel.scores.iter().any(|(_, s)| s[t].is_nan())
-                    || sel.vols.iter().any(|v| !(v[t] > 0.0))
+                    || sel.vols.iter().any(|v| v[t].is_nan() || v[t] <= 0.0)
                 {
                     continue;
                 }
@@ -412,7 +412,7 @@ mod tests {
         assert_eq!(a.len(), b.len());
         for (x, y) in a.iter().zip(b) {
             assert!(
-                (x.is_nan() && y.is_nan()) || (x - y).abs() < 1e-12,
+                (x.is_nan() && y.is_nan()) || x == y || (x - y).abs() < 1e-12,
                 "{a:?} vs {b:?}"
             );
         }
@@ -431,13 +431,19 @@ mod tests {
     #[test]
     fn moving_averages() {
         let x = vec![1.0, 2.0, 3.0, 4.0, 5.0];
-        close(&call("sma", &[x.clone()], 3), &[N, N, 2.0, 3.0, 4.0]);
+        close(
+            &call("sma", std::slice::from_ref(&x), 3),
+            &[N, N, 2.0, 3.0, 4.0],
+        );
         // alpha = 0.5: seed 2 at bar 2, then 0.5*4 + 0.5*2 = 3, then 0.5*5 + 0.5*3 = 4.
-        close(&call("ema", &[x.clone()], 3), &[N, N, 2.0, 3.0, 4.0]);
+        close(
+            &call("ema", std::slice::from_ref(&x), 3),
+            &[N, N, 2.0, 3.0, 4.0],
+        );
         let y = vec![2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
         // Sample stdev of the whole series is sqrt(32/7).
         close(
-            &call("stdev", &[y.clone()], 8)[7..],
+            &call("stdev", std::slice::from_ref(&y), 8)[7..],
             &[(32.0f64 / 7.0).sqrt()],
         );
         close(&call("zscore", &[vec![1.0, 2.0, 3.0]], 3)[2..], &[1.0]);
@@ -485,7 +491,12 @@ mod tests {
         );
         close(
             &call("bars_since", &[vec![0.0, 1.0, 0.0, 0.0, 1.0]], 0),
-            &[N, 0.0, 1.0, 2.0, 0.0],
+            &[f64::INFINITY, 0.0, 1.0, 2.0, 0.0],
+        );
+        // Unknown where the condition is unknown; the count goes on underneath.
+        close(
+            &call("bars_since", &[vec![N, 1.0, N, 0.0]], 0),
+            &[N, 0.0, N, 2.0],
         );
     }
 

@@ -116,7 +116,7 @@ impl Book {
     /// Trades to `target` weights at `prices` (reference prices before slippage).
     fn rebalance(&mut self, bar: usize, target: &[f64], prices: &[f64]) {
         let equity = self.value(|a| prices[a]);
-        if !(equity > 0.0) {
+        if equity.is_nan() || equity <= 0.0 {
             return; // Nothing left to invest; the run is wiped out.
         }
         let ex = self.ex;
@@ -211,8 +211,8 @@ pub fn simulate(panel: &Panel, plan: &Plan, decisions: &Decisions) -> RunResult 
             }
         }
         if let Some(src) = pending.filter(|_| ex.fill != Fill::Close) {
-            for a in 0..k {
-                prices[a] = match ex.fill {
+            for (a, p) in prices.iter_mut().enumerate() {
+                *p = match ex.fill {
                     Fill::NextOpen => panel.open[a].as_ref().map_or(panel.close[a][t], |o| o[t]),
                     _ => panel.close[a][t],
                 };
@@ -221,8 +221,8 @@ pub fn simulate(panel: &Panel, plan: &Plan, decisions: &Decisions) -> RunResult 
             book.rebalance(t, target, &prices);
             pending = None;
         }
-        for a in 0..k {
-            prices[a] = panel.close[a][t];
+        for (p, close) in prices.iter_mut().zip(&panel.close) {
+            *p = close[t];
         }
         if (scheduled[t] || (r.enter_immediately && held.is_none())) && decisions.rule[t] >= 0 {
             rule[t] = decisions.rule[t];

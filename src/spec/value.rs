@@ -136,10 +136,11 @@ impl<'de> Deserialize<'de> for Value {
     }
 }
 
-/// Parses a whole document. A syntax error is returned with its byte span.
-pub fn parse_document(
-    text: &str,
-) -> Result<Vec<(Spanned<String>, Node)>, (String, Option<Range<usize>>)> {
+/// A table's entries, keys and values spanned, in file order.
+pub type Entries = Vec<(Spanned<String>, Node)>;
+
+/// Parses a whole document. A syntax error is returned with its message and byte span.
+pub fn parse_document(text: &str) -> Result<Entries, (String, Option<Range<usize>>)> {
     match toml::from_str::<Value>(text) {
         Ok(Value::Table(entries)) => Ok(entries),
         Ok(_) => Err(("a strategy file must be a TOML table".into(), None)),
