@@ -18,14 +18,30 @@ pub struct Prepared {
 
 /// Reads, checks and compiles a strategy and loads its data. Every check `validate` makes.
 pub fn prepare(path: &Path) -> Result<Prepared> {
-    let strategy = spec::load(path)?;
-    let plan = plan::compile(&strategy)?;
+    let (strategy, plan) = check(path)?;
     let panel = data::load_panel(&strategy)?;
     Ok(Prepared {
         strategy,
         plan,
         panel,
     })
+}
+
+/// Reads and compiles a strategy file, reporting the problems of both stages together.
+pub fn check(path: &Path) -> Result<(Strategy, Plan)> {
+    let text = spec::read(path)?;
+    let (strategy, mut diags) = spec::parse_partial(path, &text)?;
+    match plan::compile(&strategy) {
+        Ok(plan) if diags.is_empty() => Ok((strategy, plan)),
+        Ok(_) => Err(Error::Input(diags)),
+        Err(Error::Input(more)) => {
+            diags.extend(more);
+            // In file order, whichever stage found them.
+            diags.0.sort_by_key(|d| (d.line, d.column));
+            Err(Error::Input(diags))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The outcome of one strategy's run.

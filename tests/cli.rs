@@ -210,6 +210,16 @@ fn malformed_strategies_exit_2_with_file_and_line() {
                 .replace("schedule = \"daily\"", "schedule = \"hourly\""),
             &["commission_bps", "expected one of \"daily\""],
         ),
+        (
+            // A problem found while parsing and one found while compiling, reported together.
+            "two_stages.toml",
+            base.replace("iwm > sma(iwm, 200)", "spy > sma(iwm, 200)")
+                .replace("commission_bps = 5", "commission_bps = \"five\""),
+            &[
+                "two_stages.toml:15:12: `signals.uptrend`: unknown name `spy`",
+                "two_stages.toml:30:18: `execution.commission_bps`",
+            ],
+        ),
     ];
     for (name, text, needles) in cases {
         let p = write(dir.path(), name, text);

@@ -338,3 +338,202 @@ fn one_thread_and_many_threads_agree() {
         );
     }
 }
+
+/// The same data as Parquet and as CSV give the same run.
+#[test]
+fn parquet_input_matches_csv() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let n = 300;
+    let dates = weekdays(n);
+    let mut rng = Lcg(5);
+    let mut p = vec![100.0];
+    for _ in 1..n {
+        p.push(p.last().unwrap() * (1.0 + rng.range(-0.02, 0.021)));
+    }
+    let fc = write(dir.path(), "a.csv", &csv(&dates, &[("close", &p)]));
+    let fp = dir.path().join("a.parquet");
+    let mut df = DataFrame::new_infer_height(vec![
+        Column::new("date".into(), dates.clone()),
+        Column::new("close".into(), p.clone()),
+    ])
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(&fp).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let strategy = |f: &std::path::Path, name: &str| {
+        write(
+            dir.path(),
+            name,
+            &format!(
+                r#"
+version = 1
+name = "pq"
+[assets]
+a = {{ file = {}, column = "close" }}
+[[rules]]
+when = "a > sma(a, 20)"
+weights = {{ a = 1 }}
+[[rules]]
+otherwise = true
+weights = {{ cash = 1 }}
+"#,
+                lit(f)
+            ),
+        )
+    };
+    let a = prepare(&strategy(&fc, "c.toml")).unwrap();
+    let b = prepare(&strategy(&fp, "p.toml")).unwrap();
+    assert_eq!(a.panel.dates, b.panel.dates);
+    assert_eq!(a.panel.close, b.panel.close);
+    let (ra, rb) = (sim::run(&a.panel, &a.plan), sim::run(&b.panel, &b.plan));
+    assert!(ra.trades.len() > 2);
+    assert_eq!(ra, rb);
+}
+
+/// Leverage pays the cash rate plus the financing spread on borrowed cash; a short pays the
+/// borrow fee on its notional while its proceeds earn the cash rate.
+#[test]
+fn leverage_and_shorts_pay_financing_and_borrow_fees() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 60;
+    let dates = weekdays(n);
+    let flat = vec![100.0; n];
+    let rate = vec![3.6; n]; // percent a year
+    let fa = write(dir.path(), "a.csv", &csv(&dates, &[("close", &flat)]));
+    let fr = write(dir.path(), "r.csv", &csv(&dates, &[("value", &rate)]));
+    let run_with = |weight: f64| {
+        let s = write(
+            dir.path(),
+            "s.toml",
+            &format!(
+                r#"
+version = 1
+name = "lev"
+initial_capital = 1000
+[assets]
+a = {{ file = {}, column = "close" }}
+[cash]
+rate = {{ file = {}, column = "value", kind = "rate", unit = "percent" }}
+financing_spread_bps = 100
+borrow_fee_bps = 50
+[[rules]]
+otherwise = true
+weights = {{ a = {weight} }}
+[rebalance]
+schedule = "yearly"
+enter_immediately = true
+[execution]
+fill = "close"
+"#,
+                lit(&fa),
+                lit(&fr)
+            ),
+        );
+        let p = prepare(&s).unwrap();
+        sim::run(&p.panel, &p.plan)
+    };
+    let gaps: Vec<f64> = (1..n)
+        .map(|t| {
+            let d = |s: &str| rotor::date::parse(s).unwrap();
+            (d(&dates[t]) - d(&dates[t - 1])) as f64
+        })
+        .collect();
+
+    // 150 %: borrowed cash -500 compounds at (3.6 % + 1 %) act/360.
+    let lev = run_with(1.5);
+    assert_eq!(lev.trades.len(), 1);
+    let mut cash = -500.0;
+    for g in &gaps {
+        cash *= 1.0 + (0.036 + 0.01) * g / 360.0;
+    }
+    assert!(
+        (lev.cash[n - 1] - cash).abs() < 1e-9,
+        "{} vs {cash}",
+        lev.cash[n - 1]
+    );
+    assert!((lev.equity[n - 1] - (1500.0 + cash)).abs() < 1e-9);
+    assert!((lev.totals.financing - (-500.0 - cash)).abs() < 1e-9);
+
+    // -50 %: cash 1500 earns 3.6 %; the 500 short pays 0.5 % a year on its notional.
+    let short = run_with(-0.5);
+    let mut cash = 1500.0;
+    let mut fees = 0.0;
+    for g in &gaps {
+        cash *= 1.0 + 0.036 * g / 360.0;
+        let fee = 500.0 * 0.005 * g / 360.0;
+        cash -= fee;
+        fees += fee;
+    }
+    assert!(
+        (short.cash[n - 1] - cash).abs() < 1e-9,
+        "{} vs {cash}",
+        short.cash[n - 1]
+    );
+    assert!((short.totals.borrow_fees - fees).abs() < 1e-12);
+    assert!((short.equity[n - 1] - (cash - 500.0)).abs() < 1e-9);
+}
+
+/// Trading statistics of a small hand-made run.
+#[test]
+fn trading_statistics_of_a_hand_made_run() {
+    use rotor::sim::{RunResult, Totals, Trade};
+    let dates: Vec<i32> = (0..5)
+        .map(|i| rotor::date::from_ymd(2021, 1, 4) + i)
+        .collect();
+    let panel = rotor::data::Panel {
+        dates: dates.clone(),
+        asset_names: vec!["a".into(), "b".into()],
+        close: vec![vec![1.0; 5], vec![1.0; 5]],
+        open: vec![None, None],
+        series_names: vec![],
+        series: vec![],
+        cash_ret: vec![0.0; 5],
+        gap_days: vec![0.0, 1.0, 1.0, 1.0, 1.0],
+        day_count: 360.0,
+        inputs: vec![],
+        dropped_dates: 0,
+    };
+    let trade = |bar, asset, quantity| Trade {
+        bar,
+        asset,
+        quantity,
+        price: 1.0,
+        commission: 0.5,
+        slippage: 0.25,
+    };
+    let run = RunResult {
+        n_assets: 2,
+        equity: vec![100.0, 102.0, 99.96, 101.0, 103.0],
+        cash: vec![100.0, 0.0, 0.0, 0.0, 0.0],
+        // bar 0 cash; bars 1-2 all a; bars 3-4 half and half
+        weights: vec![0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.5, 0.5, 0.5, 0.5],
+        trades: vec![trade(0, 0, 100.0), trade(2, 0, -50.0), trade(2, 1, 50.0)],
+        totals: Totals {
+            commission: 1.5,
+            slippage: 0.75,
+            interest: 0.0,
+            financing: 0.0,
+            borrow_fees: 0.0,
+            turnover: 2.0,
+        },
+        rule: vec![0; 5],
+        same_bar: false,
+    };
+    let s = rotor::stats::compute(&panel, &run, &[]);
+    let years = 4.0 / 365.25;
+    assert_eq!(s.trades, 3);
+    assert!((s.annual_turnover - 2.0 / years).abs() < 1e-9);
+    assert_eq!(s.total_costs, 2.25);
+    assert_eq!(s.time_in_market, 0.8);
+    assert_eq!((s.holdings[0].time, s.holdings[1].time), (0.8, 0.4));
+    assert!((s.holdings[0].average_weight - 0.6).abs() < 1e-12); // (0 + 1 + 1 + 0.5 + 0.5) / 5
+    assert!((s.holdings[1].average_weight - 0.2).abs() < 1e-12);
+    // Returns: +2 %, -2 %, 101/99.96 - 1, 103/101 - 1.
+    assert_eq!(s.best_day.date, "2021-01-05");
+    assert!((s.best_day.value - 0.02).abs() < 1e-12);
+    assert_eq!(s.worst_day.date, "2021-01-06");
+    assert!((s.max_drawdown.depth - (99.96 / 102.0 - 1.0)).abs() < 1e-12);
+    assert_eq!(s.max_drawdown.recovery.as_deref(), Some("2021-01-08"));
+    assert!((s.total_return - 0.03).abs() < 1e-12);
+}

@@ -271,13 +271,25 @@ impl Strategy {
 /// Reads and checks a strategy file. Relative data paths are resolved against the current
 /// directory (rotor is run from the project root, like the shipped strategies assume).
 pub fn load(path: &Path) -> Result<Strategy> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::io(format!("cannot read strategy file {}", path.display()), e))?;
-    parse(path, &text)
+    parse(path, &read(path)?)
+}
+
+/// The text of a strategy file.
+pub fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Error::io(format!("cannot read strategy file {}", path.display()), e))
 }
 
 /// Parses strategy text; `path` is only used in messages.
 pub fn parse(path: &Path, text: &str) -> Result<Strategy> {
+    let (strategy, diags) = parse_partial(path, text)?;
+    diags.into_result(strategy)
+}
+
+/// Parses strategy text as far as it goes: the strategy (with placeholders where entries had
+/// errors) and every problem found. Only a TOML syntax error stops it early. Used to report
+/// problems of later stages (names, expressions) together with these.
+pub fn parse_partial(path: &Path, text: &str) -> Result<(Strategy, Diagnostics)> {
     let doc = match value::parse_document(text) {
         Ok(doc) => doc,
         Err((msg, span)) => {
@@ -320,7 +332,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Strategy> {
     let mut strategy = strategy;
     strategy.path = path.to_path_buf();
     strategy.text = text.to_owned();
-    cx.diags.into_result(strategy)
+    Ok((strategy, cx.diags))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -584,17 +596,30 @@ fn read_assets(cx: &mut Cx, top: &mut Table) -> Vec<AssetSpec> {
                 "missing",
             ],
         );
-        if let Some(source) = source {
-            out.push(AssetSpec {
-                name: k.get_ref().clone(),
-                source,
-                open,
-                missing,
-                span: k.span(),
-            });
-        }
+        // An asset whose entry has errors is still named, so expressions that use it do not
+        // report a second, misleading "unknown name" (the run is refused anyway).
+        let source = source.unwrap_or_else(|| placeholder_source(node.span()));
+        out.push(AssetSpec {
+            name: k.get_ref().clone(),
+            source,
+            open,
+            missing,
+            span: k.span(),
+        });
     }
     out
+}
+
+/// Stands in for the source of an entry that had errors (never loaded: the file is refused).
+fn placeholder_source(span: Range<usize>) -> Source {
+    Source {
+        file: PathBuf::new(),
+        column: String::new(),
+        date_column: "date".into(),
+        kind: SeriesKind::Price,
+        unit: Unit::Decimal,
+        span,
+    }
 }
 
 fn read_series(cx: &mut Cx, top: &mut Table) -> Vec<SeriesSpec> {
@@ -638,7 +663,9 @@ fn read_series(cx: &mut Cx, top: &mut Table) -> Vec<SeriesSpec> {
                 "max_stale_days",
             ],
         );
-        if let (Some((file, span)), Some((column, _))) = (file, column) {
+        {
+            let (file, span) = file.unwrap_or_default();
+            let column = column.map(|c| c.0).unwrap_or_default();
             out.push(SeriesSpec {
                 name: k.get_ref().clone(),
                 source: Source {
