@@ -129,3 +129,38 @@ pub fn validate_command(paths: &[PathBuf]) -> Result<String> {
     }
     errors.into_result(text)
 }
+
+/// `rotor check`: the text to print and the exit code (0 all within tolerance, 1 drift or
+/// missing baseline).
+pub fn check_command(
+    paths: &[PathBuf],
+    baseline: Option<&Path>,
+    bless: bool,
+    format: crate::cli::Format,
+) -> Result<(String, u8)> {
+    use crate::check;
+    use crate::cli::Format;
+    if bless {
+        let mut text = String::new();
+        for (name, path, status) in check::bless(paths, baseline)? {
+            let what = match status {
+                check::Blessed::Created => "created".to_owned(),
+                check::Blessed::Unchanged => "unchanged".to_owned(),
+                check::Blessed::Updated(changed) => {
+                    format!("updated ({} changed)", changed.join(", "))
+                }
+            };
+            text.push_str(&format!("{name}: {what}: {}\n", path.display()));
+        }
+        return Ok((text, 0));
+    }
+    let results = check::check(paths, baseline)?;
+    let text = match format {
+        Format::Human => check::render_human(&results),
+        Format::Json => check::render_json(&results),
+        Format::Junit => check::render_junit(&results),
+        Format::Github => check::render_github(&results),
+    };
+    let (_, drifted, missing) = check::counts(&results);
+    Ok((text, u8::from(drifted + missing > 0)))
+}

@@ -42,9 +42,44 @@ pub enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
     },
+    /// Rerun strategies and compare them with their stored baselines (for CI).
+    ///
+    /// Exit code 0 when every strategy is within tolerance, 1 when any drifted or has no
+    /// baseline, 2 on bad input. Baselines live in <strategy dir>/baselines/<name>.toml unless
+    /// --baseline is given; `--bless` writes them (never run it automatically in CI).
+    Check {
+        /// Strategy files, or folders whose *.toml files are strategies.
+        #[arg(value_name = "PATH", default_value = "strategies")]
+        paths: Vec<PathBuf>,
+        /// Folder of baselines (default: baselines/ beside each strategy).
+        #[arg(long, value_name = "DIR")]
+        baseline: Option<PathBuf>,
+        /// Write or update the baselines from this run, and say which changed.
+        #[arg(long)]
+        bless: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+    },
     /// Check strategy files and their data completely, without running them.
     Validate {
         #[arg(required = true, value_name = "STRATEGY.toml")]
         strategies: Vec<PathBuf>,
     },
+}
+
+/// Output formats of `rotor check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table for people.
+    Human,
+    /// One JSON document.
+    Json,
+    /// JUnit XML, one test case per strategy.
+    Junit,
+    /// GitHub Actions annotations (`::error file=...`).
+    Github,
 }

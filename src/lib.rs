@@ -17,6 +17,7 @@
 //! The simulator never sees a ticker string, a TOML table or a DataFrame.
 
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod data;
 pub mod date;

@@ -42,11 +42,40 @@ fn main() -> ExitCode {
             })
         }
         Command::Validate { strategies } => rotor::app::validate_command(&strategies),
+        Command::Check {
+            paths,
+            baseline,
+            bless,
+            format,
+            threads,
+        } => {
+            set_threads(threads);
+            return finish(rotor::app::check_command(
+                &paths,
+                baseline.as_deref(),
+                bless,
+                format,
+            ));
+        }
     };
+    finish(result.map(|text| (text, 0)))
+}
+
+fn set_threads(threads: Option<u16>) {
+    if let Some(n) = threads {
+        // Only fails if a global pool already exists, which cannot happen this early.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n as usize)
+            .build_global();
+    }
+}
+
+/// Prints the output and maps the outcome to an exit code.
+fn finish(result: rotor::Result<(String, u8)>) -> ExitCode {
     match result {
-        Ok(text) => {
+        Ok((text, code)) => {
             let _ = std::io::stdout().write_all(text.as_bytes());
-            ExitCode::SUCCESS
+            ExitCode::from(code)
         }
         Err(e) => {
             let msg = e.to_string();

@@ -211,6 +211,22 @@ pub struct BenchmarkSpec {
     pub span: Range<usize>,
 }
 
+/// How `rotor check` compares this strategy with its baseline.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckSpec {
+    /// Default tolerance of every metric: |now - baseline| <= tolerance x max(1, |baseline|).
+    pub tolerance: f64,
+    /// Per-metric tolerances.
+    #[serde(serialize_with = "ser_pairs")]
+    pub tolerances: Vec<(String, f64)>,
+    /// Also require the equity-curve and trade-list hashes to match exactly.
+    pub hashes: bool,
+}
+
+/// Default tolerance of checked metrics: results are bit-identical on the same code and data,
+/// so this only absorbs last-digit differences of libm across platforms.
+pub const DEFAULT_TOLERANCE: f64 = 1e-9;
+
 /// A checked strategy file.
 #[derive(Debug, Clone, Serialize)]
 pub struct Strategy {
@@ -233,6 +249,7 @@ pub struct Strategy {
     pub rebalance: RebalanceSpec,
     pub execution: ExecutionSpec,
     pub benchmarks: Vec<BenchmarkSpec>,
+    pub check: CheckSpec,
     /// The file this came from, and its text (for error positions found later).
     #[serde(skip)]
     pub path: PathBuf,
@@ -327,6 +344,7 @@ pub fn parse_partial(path: &Path, text: &str) -> Result<(Strategy, Diagnostics)>
             "rebalance",
             "execution",
             "benchmarks",
+            "check",
         ],
     );
     let mut strategy = strategy;
@@ -418,6 +436,7 @@ fn read_strategy(cx: &mut Cx, top: &mut Table) -> Strategy {
     let rebalance = read_rebalance(cx, top);
     let execution = read_execution(cx, top, &assets);
     let benchmarks = read_benchmarks(cx, top);
+    let check = read_check(cx, top);
 
     // Names share one namespace in expressions.
     let mut seen: Vec<(&str, &str)> = Vec::new();
@@ -482,6 +501,7 @@ fn read_strategy(cx: &mut Cx, top: &mut Table) -> Strategy {
         rebalance,
         execution,
         benchmarks,
+        check,
         path: PathBuf::new(),
         text: String::new(),
     }
@@ -1217,6 +1237,46 @@ fn read_benchmarks(cx: &mut Cx, top: &mut Table) -> Vec<BenchmarkSpec> {
         }
     }
     out
+}
+
+fn read_check(cx: &mut Cx, top: &mut Table) -> CheckSpec {
+    let mut c = CheckSpec {
+        tolerance: DEFAULT_TOLERANCE,
+        tolerances: vec![],
+        hashes: true,
+    };
+    let Some(mut t) = top.table(cx, "check") else {
+        return c;
+    };
+    c.tolerance = t.non_negative(cx, "tolerance", DEFAULT_TOLERANCE);
+    if let Some(tt) = t.table(cx, "tolerances") {
+        for (k, node) in tt.entries {
+            let key = join("check.tolerances", k.get_ref());
+            if !crate::check::METRICS.contains(&k.get_ref().as_str()) {
+                cx.err(
+                    &k.span(),
+                    &key,
+                    format!(
+                        "unknown metric; checked metrics are: {}",
+                        crate::check::METRICS.join(", ")
+                    ),
+                );
+                continue;
+            }
+            match number_of(cx, node, &key) {
+                Some(v) if v < 0.0 => cx.err(
+                    &node.span(),
+                    &key,
+                    format!("expected a tolerance >= 0, found {v}"),
+                ),
+                Some(v) => c.tolerances.push((k.get_ref().clone(), v)),
+                None => {}
+            }
+        }
+    }
+    c.hashes = t.boolean(cx, "hashes").map(|b| b.0).unwrap_or(true);
+    t.finish(cx, &["tolerance", "tolerances", "hashes"]);
+    c
 }
 
 #[cfg(test)]
