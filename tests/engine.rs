@@ -198,6 +198,9 @@ commission_bps = 10
                 .sum::<f64>();
             assert!((run.equity[t] - (run.cash[t] + q * close[t])).abs() < 1e-9);
         }
+        // Bars closed with a position: from the buy to the bar before the sale.
+        assert_eq!(run.totals.invested_bars, sell_bar - buy_bar, "{fill}");
+        assert_eq!(run.totals.fills, 2);
         run.same_bar
     };
     assert!(check("close", 1, 11.0, 3, 10.2));
@@ -516,6 +519,8 @@ fn trading_statistics_of_a_hand_made_run() {
             financing: 0.0,
             borrow_fees: 0.0,
             turnover: 2.0,
+            fills: 3,
+            invested_bars: 4,
         },
         rule: vec![0; 5],
         same_bar: false,

@@ -49,6 +49,10 @@ pub struct Totals {
     pub borrow_fees: f64,
     /// Sum over fills of |notional| / equity at the fill (a full switch counts 2).
     pub turnover: f64,
+    /// Number of fills.
+    pub fills: usize,
+    /// Bars that closed with any position.
+    pub invested_bars: usize,
 }
 
 /// Everything one run produces.
@@ -96,6 +100,8 @@ pub fn schedule(dates: &[Date], r: &RebalanceSpec) -> Vec<bool> {
 
 struct Book {
     ex: Execution,
+    /// Keep the trade list (a sweep needs only the totals).
+    record: bool,
     cash: f64,
     qty: Vec<f64>,
     trades: Vec<Trade>,
@@ -150,6 +156,10 @@ impl Book {
             self.totals.commission += commission;
             self.totals.slippage += slippage;
             self.totals.turnover += (dq * p).abs() / equity;
+            self.totals.fills += 1;
+            if !self.record {
+                continue;
+            }
             self.trades.push(Trade {
                 bar,
                 asset: a,
@@ -164,22 +174,36 @@ impl Book {
 
 /// Runs a plan whose decisions are already made.
 pub fn simulate(panel: &Panel, plan: &Plan, decisions: &Decisions) -> RunResult {
+    let scheduled = schedule(&panel.dates, &plan.rebalance);
+    simulate_with(panel, plan, decisions, &scheduled, true)
+}
+
+/// The event loop. `scheduled` is [`schedule`] of the plan's rebalance spec (shared by the
+/// variants of a sweep); with `detail` false, only equity and totals are kept (no weights,
+/// cash, rules or trade list), which is all a sweep needs.
+pub fn simulate_with(
+    panel: &Panel,
+    plan: &Plan,
+    decisions: &Decisions,
+    scheduled: &[bool],
+    detail: bool,
+) -> RunResult {
     let n = panel.len();
     let k = plan.n_assets;
     let ex = plan.execution;
     let r = &plan.rebalance;
-    let scheduled = schedule(&panel.dates, r);
     let mut book = Book {
         ex,
+        record: detail,
         cash: plan.initial_capital,
         qty: vec![0.0; k],
         trades: Vec::new(),
         totals: Totals::default(),
     };
     let mut equity = Vec::with_capacity(n);
-    let mut cash = Vec::with_capacity(n);
-    let mut weights = vec![0.0; n * k];
-    let mut rule = vec![-1; n];
+    let mut cash = Vec::with_capacity(if detail { n } else { 0 });
+    let mut weights = vec![0.0; if detail { n * k } else { 0 }];
+    let mut rule = vec![-1; if detail { n } else { 0 }];
     let mut pending: Option<usize> = None; // bar whose targets are to be filled
     let mut held: Option<usize> = None; // bar whose targets are held now
     let mut last_change: Option<usize> = None;
@@ -225,7 +249,9 @@ pub fn simulate(panel: &Panel, plan: &Plan, decisions: &Decisions) -> RunResult 
             *p = close[t];
         }
         if (scheduled[t] || (r.enter_immediately && held.is_none())) && decisions.rule[t] >= 0 {
-            rule[t] = decisions.rule[t];
+            if detail {
+                rule[t] = decisions.rule[t];
+            }
             let target = &decisions.targets[t * k..(t + 1) * k];
             let changed = held.is_none_or(|h| decisions.targets[h * k..(h + 1) * k] != *target);
             let hold_ok = !changed || last_change.is_none_or(|lc| t - lc >= r.min_hold);
@@ -256,13 +282,18 @@ pub fn simulate(panel: &Panel, plan: &Plan, decisions: &Decisions) -> RunResult 
         }
         let e = book.value(|a| prices[a]);
         equity.push(e);
-        cash.push(book.cash);
-        for a in 0..k {
-            weights[t * k + a] = if e != 0.0 {
-                book.qty[a] * prices[a] / e
-            } else {
-                0.0
-            };
+        if book.qty.iter().any(|q| *q != 0.0) {
+            book.totals.invested_bars += 1;
+        }
+        if detail {
+            cash.push(book.cash);
+            for a in 0..k {
+                weights[t * k + a] = if e != 0.0 {
+                    book.qty[a] * prices[a] / e
+                } else {
+                    0.0
+                };
+            }
         }
     }
     RunResult {

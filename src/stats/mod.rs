@@ -98,6 +98,51 @@ pub fn years(panel: &Panel) -> f64 {
     (panel.dates[panel.len() - 1] - panel.dates[0]) as f64 / 365.25
 }
 
+/// The headline metrics of a run: what a sweep keeps per variant and `check` compares. Computed
+/// from the equity curve and the run's totals only, by the same functions as the full
+/// statistics, so a variant's numbers equal those of a plain run bit for bit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Headline {
+    pub total_return: f64,
+    pub cagr: f64,
+    pub volatility: f64,
+    pub sharpe: f64,
+    pub sortino: f64,
+    pub max_drawdown: f64,
+    pub calmar: f64,
+    pub ulcer_index: f64,
+    pub trades: usize,
+    pub annual_turnover: f64,
+    pub total_costs: f64,
+    pub time_in_market: f64,
+    pub final_equity: f64,
+}
+
+pub fn headline(panel: &Panel, run: &RunResult) -> Headline {
+    let eq = &run.equity;
+    let r = returns::simple_returns(eq);
+    let rf = &panel.cash_ret[1..];
+    let years = years(panel);
+    let cagr = returns::cagr(eq, years);
+    let mdd = drawdown::max_drawdown(eq).depth;
+    let t = &run.totals;
+    Headline {
+        total_return: returns::total_return(eq),
+        cagr,
+        volatility: returns::annual_volatility(&r),
+        sharpe: returns::sharpe(&r, rf),
+        sortino: returns::sortino(&r, rf),
+        max_drawdown: mdd,
+        calmar: cagr / mdd.abs(),
+        ulcer_index: drawdown::ulcer_index(eq),
+        trades: t.fills,
+        annual_turnover: t.turnover / years,
+        total_costs: t.commission + t.slippage,
+        time_in_market: t.invested_bars as f64 / eq.len() as f64,
+        final_equity: eq[eq.len() - 1],
+    }
+}
+
 /// All statistics of a run; `benchmarks` are the runs to compare against.
 pub fn compute(panel: &Panel, run: &RunResult, benchmarks: &[(String, RunResult)]) -> Stats {
     let eq = &run.equity;
@@ -105,7 +150,6 @@ pub fn compute(panel: &Panel, run: &RunResult, benchmarks: &[(String, RunResult)
     let r = returns::simple_returns(eq);
     let rf = &panel.cash_ret[1..];
     let years = years(panel);
-    let cagr = returns::cagr(eq, years);
     let mdd = drawdown::max_drawdown(eq);
     let (bi, wi) = r.iter().enumerate().fold((0, 0), |(b, w), (i, v)| {
         (if *v > r[b] { i } else { b }, if *v < r[w] { i } else { w })
@@ -124,31 +168,29 @@ pub fn compute(panel: &Panel, run: &RunResult, benchmarks: &[(String, RunResult)
             }
         })
         .collect();
-    let invested = (0..n)
-        .filter(|t| (0..k).any(|a| run.weights[t * k + a] != 0.0))
-        .count();
+    let h = headline(panel, run);
     let t = &run.totals;
     Stats {
         start: date::format(dates[0]),
         end: date::format(dates[n - 1]),
         bars: n,
         years,
-        final_equity: eq[n - 1],
-        total_return: returns::total_return(eq),
-        cagr,
-        volatility: returns::annual_volatility(&r),
-        sharpe: returns::sharpe(&r, rf),
-        sortino: returns::sortino(&r, rf),
+        final_equity: h.final_equity,
+        total_return: h.total_return,
+        cagr: h.cagr,
+        volatility: h.volatility,
+        sharpe: h.sharpe,
+        sortino: h.sortino,
         max_drawdown: DrawdownStats {
-            depth: mdd.depth,
+            depth: h.max_drawdown,
             peak: date::format(dates[mdd.peak]),
             trough: date::format(dates[mdd.trough]),
             recovery: mdd.recovery.map(|i| date::format(dates[i])),
             duration_days: drawdown::duration_days(&mdd, dates),
             duration_bars: mdd.recovery.unwrap_or(n - 1) - mdd.peak,
         },
-        calmar: cagr / mdd.depth.abs(),
-        ulcer_index: drawdown::ulcer_index(eq),
+        calmar: h.calmar,
+        ulcer_index: h.ulcer_index,
         best_day: Dated {
             date: date::format(dates[bi + 1]),
             value: r[bi],
@@ -163,13 +205,13 @@ pub fn compute(panel: &Panel, run: &RunResult, benchmarks: &[(String, RunResult)
         worst_year: extreme(&yearly, false),
         monthly_returns: monthly,
         yearly_returns: yearly,
-        time_in_market: invested as f64 / n as f64,
+        time_in_market: h.time_in_market,
         holdings,
-        trades: run.trades.len(),
-        annual_turnover: t.turnover / years,
+        trades: h.trades,
+        annual_turnover: h.annual_turnover,
         total_commission: t.commission,
         total_slippage: t.slippage,
-        total_costs: t.commission + t.slippage,
+        total_costs: h.total_costs,
         cash_interest: t.interest,
         financing_cost: t.financing,
         borrow_fees: t.borrow_fees,
