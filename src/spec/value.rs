@@ -112,24 +112,12 @@ impl<'de> Deserialize<'de> for Value {
             fn visit_string<E>(self, v: String) -> Result<Value, E> {
                 Ok(Value::String(v))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element::<Node>()? {
-                    items.push(item);
-                }
-                Ok(Value::Array(items))
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
+                seq_value(seq)
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-                let mut entries: Vec<(Spanned<String>, Node)> = Vec::new();
-                while let Some(Key(key)) = map.next_key::<Key>()? {
-                    if key.get_ref() == DATETIME_FIELD {
-                        let text: String = map.next_value::<String>()?;
-                        return Ok(Value::Datetime(text));
-                    }
-                    let value = map.next_value::<Node>()?;
-                    entries.push((key, value));
-                }
-                Ok(Value::Table(entries))
+                let first = map.next_key::<Key>()?;
+                table_value(first, map)
             }
         }
         deserializer.deserialize_any(V)
@@ -138,6 +126,95 @@ impl<'de> Deserialize<'de> for Value {
 
 /// A table's entries, keys and values spanned, in file order.
 pub type Entries = Vec<(Spanned<String>, Node)>;
+
+fn seq_value<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Value, A::Error> {
+    let mut items = Vec::new();
+    while let Some(SpannedValue(item)) = seq.next_element::<SpannedValue>()? {
+        items.push(item);
+    }
+    Ok(Value::Array(items))
+}
+
+/// The rest of a map whose first key has been read: a datetime or a table.
+fn table_value<'de, A: MapAccess<'de>>(first: Option<Key>, mut map: A) -> Result<Value, A::Error> {
+    let mut entries: Vec<(Spanned<String>, Node)> = Vec::new();
+    let mut key = first;
+    while let Some(Key(k)) = key {
+        if k.get_ref() == DATETIME_FIELD {
+            let text: String = map.next_value::<String>()?;
+            return Ok(Value::Datetime(text));
+        }
+        let SpannedValue(value) = map.next_value::<SpannedValue>()?;
+        entries.push((k, value));
+        key = map.next_key::<Key>()?;
+    }
+    Ok(Value::Table(entries))
+}
+
+/// A value with its span when the deserializer has one. Unlike `serde_spanned::Spanned`, it
+/// also accepts a value without a span (the implicit table of a dotted key such as
+/// `params.fast = ...` has none), which then gets an empty span.
+struct SpannedValue(Node);
+
+impl<'de> Deserialize<'de> for SpannedValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct S;
+        fn plain(v: Value) -> SpannedValue {
+            SpannedValue(Spanned::new(0..0, v))
+        }
+        impl<'de> Visitor<'de> for S {
+            type Value = SpannedValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a TOML value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<SpannedValue, E> {
+                Ok(plain(Value::Boolean(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<SpannedValue, E> {
+                Ok(plain(Value::Integer(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<SpannedValue, E> {
+                i64::try_from(v)
+                    .map(|i| plain(Value::Integer(i)))
+                    .map_err(|_| E::custom("integer out of range"))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<SpannedValue, E> {
+                Ok(plain(Value::Float(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<SpannedValue, E> {
+                Ok(plain(Value::String(v.to_owned())))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<SpannedValue, A::Error> {
+                seq_value(seq).map(plain)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SpannedValue, A::Error> {
+                let first = map.next_key::<Key>()?;
+                if first.as_ref().is_some_and(|Key(k)| k.get_ref() == START) {
+                    // The spanned form: start, end, value.
+                    let (mut start, mut end, mut value) =
+                        (map.next_value::<usize>()?, 0usize, None);
+                    while let Some(Key(k)) = map.next_key::<Key>()? {
+                        match k.get_ref().as_str() {
+                            START => start = map.next_value()?,
+                            END => end = map.next_value()?,
+                            VALUE => value = Some(map.next_value::<Value>()?),
+                            _ => {
+                                return Err(de::Error::custom(
+                                    "unexpected field in a spanned value",
+                                ))
+                            }
+                        }
+                    }
+                    let value = value
+                        .ok_or_else(|| de::Error::custom("a spanned value without its value"))?;
+                    return Ok(SpannedValue(Spanned::new(start..end, value)));
+                }
+                table_value(first, map).map(plain)
+            }
+        }
+        deserializer.deserialize_struct(SPANNED, &[START, END, VALUE], S)
+    }
+}
 
 /// Parses a whole document. A syntax error is returned with its message and byte span.
 pub fn parse_document(text: &str) -> Result<Entries, (String, Option<Range<usize>>)> {
