@@ -164,3 +164,169 @@ pub fn check_command(
     let (_, drifted, missing) = check::counts(&results);
     Ok((text, u8::from(drifted + missing > 0)))
 }
+
+fn flag_error(flag: &str, message: String) -> Error {
+    Error::input(Diagnostic::new(flag, message))
+}
+
+/// Resolves `--heatmap a,b` to two axis indices (by name or path).
+fn heatmap_axes(sw: &crate::sweep::Sweep, spec: &str) -> Result<(usize, usize)> {
+    let find = |n: &str| {
+        sw.axes
+            .iter()
+            .position(|a| a.name == n.trim() || a.path == n.trim())
+    };
+    let parts: Vec<&str> = spec.split(',').collect();
+    let names: Vec<&str> = sw.axes.iter().map(|a| a.name.as_str()).collect();
+    match parts.as_slice() {
+        [a, b] => match (find(a), find(b)) {
+            (Some(x), Some(y)) if x != y => Ok((x, y)),
+            _ => Err(flag_error(
+                "--heatmap",
+                format!(
+                    "{spec}: expected two different swept parameters among {}",
+                    names.join(", ")
+                ),
+            )),
+        },
+        _ => Err(flag_error("--heatmap", format!("{spec}: expected A,B"))),
+    }
+}
+
+fn progress_bar(len: usize, quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let pb = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} variants {elapsed} (eta {eta})",
+    ) {
+        pb.set_style(style);
+    }
+    pb
+}
+
+/// `rotor sweep`.
+pub fn sweep_command(
+    path: &Path,
+    params: &[String],
+    rank: &str,
+    top: usize,
+    heatmaps: &[String],
+    out: Option<&Path>,
+    quiet: bool,
+) -> Result<String> {
+    use crate::sweep;
+    sweep::rank_metric(rank).map_err(|m| flag_error("--rank", m))?;
+    let (strategy, _) = check(path)?;
+    let sw = sweep::build(&strategy, params)?;
+    let axes: Vec<(usize, usize)> = heatmaps
+        .iter()
+        .map(|h| heatmap_axes(&sw, h))
+        .collect::<Result<_>>()?;
+    let panel = data::load_panel(&strategy)?;
+    let pb = progress_bar(sw.variants.len(), quiet);
+    let started = std::time::Instant::now();
+    let results = sweep::run(&strategy, &panel, &sw, &|| pb.inc(1))?;
+    let elapsed = started.elapsed();
+    pb.finish_and_clear();
+    let order = sweep::ranking(&results, rank);
+    let best = order[0];
+    let honesty = sweep::honesty(&strategy, &panel, &sw, &results, best)?;
+    let distribution = sweep::distribution(&results, rank, best);
+    let r = report::sweep::SweepReport {
+        strategy: &strategy.name,
+        sweep: &sw,
+        results: &results,
+        rank_by: rank,
+        order: &order,
+        top: top.max(1),
+        honesty: &honesty,
+        distribution: &distribution,
+        heatmaps: &axes,
+    };
+    let dir = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| Path::new("out").join(format!("{}-sweep", strategy.name)));
+    report::write_dir_atomically(&dir, |tmp| report::sweep::write(tmp, &r))?;
+    if quiet {
+        return Ok(String::new());
+    }
+    let evals = sw.variants.len() as f64 * panel.len() as f64;
+    Ok(format!(
+        "{}\n{} variants x {} bars in {:.1} ms ({:.0} million bar-evaluations per second)\nresults: {}\n",
+        report::sweep::summary_text(&r),
+        sw.variants.len(),
+        panel.len(),
+        elapsed.as_secs_f64() * 1e3,
+        evals / elapsed.as_secs_f64() / 1e6,
+        dir.display()
+    ))
+}
+
+/// Window lengths of `rotor walkforward`, as given on the command line.
+pub struct Spans<'a> {
+    pub train: &'a str,
+    pub test: &'a str,
+    pub step: Option<&'a str>,
+}
+
+/// `rotor walkforward`.
+pub fn walkforward_command(
+    path: &Path,
+    params: &[String],
+    rank: &str,
+    spans: Spans,
+    anchored: bool,
+    out: Option<&Path>,
+    quiet: bool,
+) -> Result<String> {
+    use crate::sweep::{self, walkforward as wf};
+    if !wf::RANKABLE.contains(&rank) {
+        return Err(flag_error(
+            "--rank",
+            format!(
+                "{rank}: walk-forward ranks by one of {}",
+                wf::RANKABLE.join(", ")
+            ),
+        ));
+    }
+    let train = wf::parse_span(spans.train).map_err(|m| flag_error("--train", m))?;
+    let test = wf::parse_span(spans.test).map_err(|m| flag_error("--test", m))?;
+    let step = match spans.step {
+        Some(s) => wf::parse_span(s).map_err(|m| flag_error("--step", m))?,
+        None => test,
+    };
+    let shorter = match (step, test) {
+        (wf::Span::Months(a), wf::Span::Months(b)) => a < b,
+        (wf::Span::Bars(a), wf::Span::Bars(b)) => a < b,
+        _ => false,
+    };
+    if shorter {
+        return Err(flag_error(
+            "--step",
+            "the step must be at least the test span, so out-of-sample spans do not overlap".into(),
+        ));
+    }
+    let (strategy, _) = check(path)?;
+    let sw = sweep::build(&strategy, params)?;
+    let panel = data::load_panel(&strategy)?;
+    let windows = wf::windows(&panel.dates, train, test, step, anchored)
+        .map_err(|m| flag_error("--train/--test/--step", m))?;
+    let result = wf::run(&strategy, &panel, &sw, &windows, rank, anchored)?;
+    let dir = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| Path::new("out").join(format!("{}-walkforward", strategy.name)));
+    report::write_dir_atomically(&dir, |tmp| {
+        report::sweep::write_walkforward(tmp, &strategy.name, &result, &sw)
+    })?;
+    if quiet {
+        return Ok(String::new());
+    }
+    Ok(format!(
+        "{}results: {}\n",
+        report::sweep::walkforward_text(&strategy.name, &result, &sw),
+        dir.display()
+    ))
+}

@@ -64,6 +64,70 @@ pub enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
     },
+    /// Run every variant of a parameter sweep in parallel and rank them.
+    ///
+    /// Variants come from the strategy's [sweep] table and --param flags (cartesian product,
+    /// filtered by constraints). Writes sweep.csv, sweep.parquet (one row per variant: its
+    /// parameters and headline metrics), summary.json (best variants, probabilistic and deflated
+    /// Sharpe ratio of the winner) and heatmaps into out/<name>-sweep/ (or --out).
+    Sweep {
+        #[arg(value_name = "STRATEGY.toml")]
+        strategy: PathBuf,
+        /// A swept parameter: PATH=LOW..HIGH[:STEP] or PATH=V1,V2,... (repeatable), e.g.
+        /// params.lookback=20..252:4 or execution.commission_bps=0,5,10,20.
+        #[arg(long = "param", value_name = "PATH=VALUES")]
+        params: Vec<String>,
+        /// Metric to rank by: sharpe, sortino, cagr, total_return, calmar, max_drawdown,
+        /// volatility, ulcer_index, annual_turnover, total_costs, final_equity.
+        #[arg(long, default_value = "sharpe")]
+        rank: String,
+        /// How many of the best variants to print and keep in summary.json.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// Draw a heatmap of the ranking metric over two swept parameters: --heatmap a,b
+        /// (names or paths; repeatable).
+        #[arg(long, value_name = "A,B")]
+        heatmap: Vec<String>,
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        #[arg(long, short)]
+        quiet: bool,
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+    },
+    /// Walk-forward test: pick the best variant on each training span, run it on the next span.
+    ///
+    /// Stitches the out-of-sample spans into one equity curve, reports it and the in-sample vs
+    /// out-of-sample degradation. Writes windows.csv, oos_equity.csv, summary.json and a chart into
+    /// out/<name>-walkforward/ (or --out).
+    Walkforward {
+        #[arg(value_name = "STRATEGY.toml")]
+        strategy: PathBuf,
+        /// Training span: 10y, 18m or 2520b (bars).
+        #[arg(long, value_name = "SPAN")]
+        train: String,
+        /// Test span that follows each training span.
+        #[arg(long, value_name = "SPAN")]
+        test: String,
+        /// Step between windows (default: the test span; at least the test span).
+        #[arg(long, value_name = "SPAN")]
+        step: Option<String>,
+        /// Keep the training start at the first bar (growing training spans).
+        #[arg(long)]
+        anchored: bool,
+        #[arg(long = "param", value_name = "PATH=VALUES")]
+        params: Vec<String>,
+        /// Metric that picks the variant: sharpe, sortino, cagr, total_return, calmar,
+        /// max_drawdown, volatility, ulcer_index.
+        #[arg(long, default_value = "sharpe")]
+        rank: String,
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        #[arg(long, short)]
+        quiet: bool,
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+    },
     /// Check strategy files and their data completely, without running them.
     Validate {
         #[arg(required = true, value_name = "STRATEGY.toml")]

@@ -30,5 +30,6 @@ pub mod signal;
 pub mod sim;
 pub mod spec;
 pub mod stats;
+pub mod sweep;
 
 pub use error::{Error, Result};

@@ -42,6 +42,55 @@ fn main() -> ExitCode {
             })
         }
         Command::Validate { strategies } => rotor::app::validate_command(&strategies),
+        Command::Sweep {
+            strategy,
+            params,
+            rank,
+            top,
+            heatmap,
+            out,
+            quiet,
+            threads,
+        } => {
+            set_threads(threads);
+            rotor::app::sweep_command(
+                &strategy,
+                &params,
+                &rank,
+                top,
+                &heatmap,
+                out.as_deref(),
+                quiet,
+            )
+        }
+        Command::Walkforward {
+            strategy,
+            train,
+            test,
+            step,
+            anchored,
+            params,
+            rank,
+            out,
+            quiet,
+            threads,
+        } => {
+            set_threads(threads);
+            let spans = rotor::app::Spans {
+                train: &train,
+                test: &test,
+                step: step.as_deref(),
+            };
+            rotor::app::walkforward_command(
+                &strategy,
+                &params,
+                &rank,
+                spans,
+                anchored,
+                out.as_deref(),
+                quiet,
+            )
+        }
         Command::Check {
             paths,
             baseline,

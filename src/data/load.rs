@@ -223,3 +223,28 @@ impl Frame {
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A column for [`write_parquet`].
+pub enum OutColumn {
+    F64(Vec<f64>),
+    U64(Vec<u64>),
+    Str(Vec<String>),
+}
+
+/// Writes named columns as a Parquet file (polars stays inside this module).
+pub fn write_parquet(path: &Path, columns: Vec<(String, OutColumn)>) -> Result<()> {
+    let cols: Vec<Column> = columns
+        .into_iter()
+        .map(|(name, c)| match c {
+            OutColumn::F64(v) => Column::new(name.into(), v),
+            OutColumn::U64(v) => Column::new(name.into(), v),
+            OutColumn::Str(v) => Column::new(name.into(), v),
+        })
+        .collect();
+    let fail = |e: PolarsError| Error::Other(format!("cannot write {}: {e}", path.display()));
+    let mut df = DataFrame::new_infer_height(cols).map_err(fail)?;
+    let file = std::fs::File::create(path)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    ParquetWriter::new(file).finish(&mut df).map_err(fail)?;
+    Ok(())
+}

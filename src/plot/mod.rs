@@ -327,6 +327,176 @@ pub fn write_all(dir: &Path, c: &ChartData) -> Result<()> {
     Ok(())
 }
 
+/// Writes one equity chart (`<stem>.png` and `<stem>.svg`) with the given lines.
+pub fn write_equity(
+    dir: &Path,
+    stem: &str,
+    title: &str,
+    dates: &[Date],
+    lines: &[Line],
+) -> Result<()> {
+    register_font();
+    let size = (WIDTH, HEIGHT);
+    equity_chart(
+        BitMapBackend::new(&dir.join(format!("{stem}.png")), size).into_drawing_area(),
+        title,
+        dates,
+        lines,
+    )?;
+    equity_chart(
+        SVGBackend::new(&dir.join(format!("{stem}.svg")), size).into_drawing_area(),
+        title,
+        dates,
+        lines,
+    )?;
+    Ok(())
+}
+
+/// A heatmap grid: `values[yi * xs.len() + xi]`, NaN for combinations with no variant.
+pub struct Heatmap<'a> {
+    pub title: &'a str,
+    pub x_name: &'a str,
+    pub xs: &'a [f64],
+    pub y_name: &'a str,
+    pub ys: &'a [f64],
+    pub values: &'a [f64],
+    pub metric: &'a str,
+    /// The chosen variant's cell, marked.
+    pub mark: Option<(usize, usize)>,
+}
+
+/// Viridis-like colour for t in [0, 1] (interpolated between five anchors of the viridis map).
+fn viridis(t: f64) -> RGBColor {
+    const ANCHORS: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (94.0, 201.0, 98.0),
+        (253.0, 231.0, 37.0),
+    ];
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let pos = t * 4.0;
+    let i = (pos.floor() as usize).min(3);
+    let f = pos - i as f64;
+    let (a, b) = (ANCHORS[i], ANCHORS[i + 1]);
+    let mix = |x: f64, y: f64| (x + (y - x) * f).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+fn heatmap_chart<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, h: &Heatmap) -> Result<()> {
+    let e = err::<DrawingAreaErrorKind<DB::ErrorType>>("the heatmap");
+    root.fill(&WHITE).map_err(&e)?;
+    let (main, bar) = root.split_horizontally(WIDTH - 110);
+    let finite = h.values.iter().copied().filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let (nx, ny) = (h.xs.len(), h.ys.len());
+    let mut chart = ChartBuilder::on(&main)
+        .caption(h.title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        // Cell i spans [i - 0.5, i + 0.5], so whole-number ticks sit at cell centres.
+        .build_cartesian_2d(-0.5..nx as f64 - 0.5, -0.5..ny as f64 - 0.5)
+        .map_err(&e)?;
+    let xs = h.xs;
+    let ys = h.ys;
+    let label = |vals: &[f64], p: f64| -> String {
+        if (p - p.round()).abs() > 1e-6 || p < -0.1 {
+            return String::new();
+        }
+        vals.get(p.round() as usize)
+            .map(|v| format!("{v}"))
+            .unwrap_or_default()
+    };
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(h.x_name)
+        .y_desc(h.y_name)
+        .x_labels(nx.min(12))
+        .y_labels(ny.min(12))
+        .x_label_formatter(&|x| label(xs, *x))
+        .y_label_formatter(&|y| label(ys, *y))
+        .draw()
+        .map_err(&e)?;
+    chart
+        .draw_series(
+            (0..ny)
+                .flat_map(|yi| (0..nx).map(move |xi| (xi, yi)))
+                .map(|(xi, yi)| {
+                    let v = h.values[yi * nx + xi];
+                    let color = if v.is_finite() {
+                        viridis((v - lo) / span)
+                    } else {
+                        RGBColor(230, 230, 230)
+                    };
+                    let (x, y) = (xi as f64, yi as f64);
+                    Rectangle::new([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)], color.filled())
+                }),
+        )
+        .map_err(&e)?;
+    if let Some((mx, my)) = h.mark {
+        let (x, y) = (mx as f64, my as f64);
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                RED.stroke_width(3),
+            )))
+            .map_err(&e)?;
+        chart
+            .draw_series(std::iter::once(Cross::new((x, y), 6, RED.stroke_width(2))))
+            .map_err(&e)?;
+    }
+    // Colour bar.
+    let mut cb = ChartBuilder::on(&bar)
+        .margin_top(50)
+        .margin_bottom(50)
+        .margin_right(10)
+        .y_label_area_size(60)
+        .caption(h.metric, ("sans-serif", 14))
+        .build_cartesian_2d(0.0..1.0, lo..lo + span)
+        .map_err(&e)?;
+    cb.configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_label_style(("sans-serif", 13))
+        .y_label_formatter(&|v| format!("{v:.2}"))
+        .draw()
+        .map_err(&e)?;
+    cb.draw_series((0..100).map(|i| {
+        let (a, b) = (
+            lo + span * i as f64 / 100.0,
+            lo + span * (i + 1) as f64 / 100.0,
+        );
+        Rectangle::new([(0.0, a), (1.0, b)], viridis(i as f64 / 99.0).filled())
+    }))
+    .map_err(&e)?;
+    root.present().map_err(&e)?;
+    Ok(())
+}
+
+/// Writes a heatmap as `<stem>.png` and `<stem>.svg`.
+pub fn write_heatmap(dir: &Path, stem: &str, h: &Heatmap) -> Result<()> {
+    register_font();
+    let size = (WIDTH, HEIGHT);
+    heatmap_chart(
+        BitMapBackend::new(&dir.join(format!("{stem}.png")), size).into_drawing_area(),
+        h,
+    )?;
+    heatmap_chart(
+        SVGBackend::new(&dir.join(format!("{stem}.svg")), size).into_drawing_area(),
+        h,
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

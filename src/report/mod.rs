@@ -2,6 +2,8 @@
 //! A run's folder is written whole into a temporary sibling folder and renamed into place, so a
 //! failure never leaves half a result.
 
+pub mod sweep;
+
 use crate::data::Panel;
 use crate::date;
 use crate::error::{Error, Result};
@@ -198,21 +200,14 @@ pub fn trades_csv(panel: &Panel, run: &RunResult) -> String {
     s
 }
 
-fn write_file(dir: &Path, name: &str, text: &str) -> Result<()> {
+pub fn write_file(dir: &Path, name: &str, text: &str) -> Result<()> {
     let p = dir.join(name);
     std::fs::write(&p, text).map_err(|e| Error::io(format!("cannot write {}", p.display()), e))
 }
 
-/// Writes every output of a run into `out`, atomically: all files go to a temporary folder
-/// beside `out`, which then replaces `out`.
-pub fn write_outputs(
-    out: &Path,
-    strategy: &Strategy,
-    panel: &Panel,
-    runs: &Runs,
-    report: &Report,
-    charts: bool,
-) -> Result<()> {
+/// Fills a folder atomically: `fill` writes into a temporary folder beside `out`, which then
+/// replaces `out`. On failure nothing of the new folder remains and `out` is untouched.
+pub fn write_dir_atomically(out: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -224,15 +219,40 @@ pub fn write_outputs(
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp)
         .map_err(|e| Error::io(format!("cannot create folder {}", tmp.display()), e))?;
-    let result = (|| -> Result<()> {
+    if let Err(e) = fill(&tmp) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    // Swap the new folder in: move the old one aside first so `out` is never half-written.
+    let old = parent.join(format!(".{leaf}.old-{}", std::process::id()));
+    if out.exists() {
+        std::fs::rename(out, &old)
+            .map_err(|e| Error::io(format!("cannot replace {}", out.display()), e))?;
+    }
+    std::fs::rename(&tmp, out)
+        .map_err(|e| Error::io(format!("cannot move results into {}", out.display()), e))?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}
+
+/// Writes every output of a run into `out`, atomically.
+pub fn write_outputs(
+    out: &Path,
+    strategy: &Strategy,
+    panel: &Panel,
+    runs: &Runs,
+    report: &Report,
+    charts: bool,
+) -> Result<()> {
+    write_dir_atomically(out, |tmp| {
         write_file(
-            &tmp,
+            tmp,
             "stats.json",
             &stats_json(strategy, panel, runs, report),
         )?;
-        write_file(&tmp, "equity.csv", &equity_csv(panel, runs))?;
-        write_file(&tmp, "weights.csv", &weights_csv(panel, &runs.strategy))?;
-        write_file(&tmp, "trades.csv", &trades_csv(panel, &runs.strategy))?;
+        write_file(tmp, "equity.csv", &equity_csv(panel, runs))?;
+        write_file(tmp, "weights.csv", &weights_csv(panel, &runs.strategy))?;
+        write_file(tmp, "trades.csv", &trades_csv(panel, &runs.strategy))?;
         if charts {
             let dd = stats::drawdown::series(&runs.strategy.equity);
             let mut lines = vec![plot::Line {
@@ -251,7 +271,7 @@ pub fn write_outputs(
                 strategy.name.clone()
             };
             plot::write_all(
-                &tmp,
+                tmp,
                 &plot::ChartData {
                     title: &title,
                     dates: &panel.dates,
@@ -263,21 +283,7 @@ pub fn write_outputs(
             )?;
         }
         Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    // Swap the new folder in: move the old one aside first so `out` is never half-written.
-    let old = parent.join(format!(".{leaf}.old-{}", std::process::id()));
-    if out.exists() {
-        std::fs::rename(out, &old)
-            .map_err(|e| Error::io(format!("cannot replace {}", out.display()), e))?;
-    }
-    std::fs::rename(&tmp, out)
-        .map_err(|e| Error::io(format!("cannot move results into {}", out.display()), e))?;
-    let _ = std::fs::remove_dir_all(&old);
-    Ok(())
+    })
 }
 
 fn pct(v: f64) -> String {

@@ -8,6 +8,7 @@ use crate::data::Panel;
 use crate::expr::BinOp;
 use crate::plan::{Node, Plan, Target};
 use crate::spec::Weighting;
+use std::borrow::Cow;
 
 /// Bars per year used to annualise volatility.
 pub const BARS_PER_YEAR: f64 = 252.0;
@@ -18,6 +19,7 @@ pub struct Ctx<'a> {
     pub signals: &'a [Vec<f64>],
 }
 
+#[inline]
 fn truth(v: f64) -> Option<bool> {
     if v.is_nan() {
         None
@@ -26,6 +28,7 @@ fn truth(v: f64) -> Option<bool> {
     }
 }
 
+#[inline]
 fn from_truth(b: Option<bool>) -> f64 {
     match b {
         Some(true) => 1.0,
@@ -34,29 +37,42 @@ fn from_truth(b: Option<bool>) -> f64 {
     }
 }
 
-pub fn eval(node: &Node, cx: &Ctx) -> Vec<f64> {
+/// Evaluates a node over the calendar. Inputs (assets, series, signals) are borrowed, not
+/// copied: a sweep evaluates rules for every group of variants.
+pub fn eval<'a>(node: &Node, cx: &Ctx<'a>) -> Cow<'a, [f64]> {
     let n = cx.panel.len();
     match node {
-        Node::Const(v) => vec![*v; n],
-        Node::Asset(i) => cx.panel.close[*i].clone(),
-        Node::Series(i) => cx.panel.series[*i].clone(),
-        Node::Signal(i) => cx.signals[*i].clone(),
-        Node::Neg(a) => eval(a, cx).into_iter().map(|v| -v).collect(),
-        Node::Not(a) => eval(a, cx)
-            .into_iter()
-            .map(|v| from_truth(truth(v).map(|b| !b)))
-            .collect(),
+        Node::Const(v) => Cow::Owned(vec![*v; n]),
+        Node::Asset(i) => Cow::Borrowed(&cx.panel.close[*i]),
+        Node::Series(i) => Cow::Borrowed(&cx.panel.series[*i]),
+        Node::Signal(i) => Cow::Borrowed(&cx.signals[*i]),
+        Node::Neg(a) => Cow::Owned(eval(a, cx).iter().map(|v| -v).collect()),
+        Node::Not(a) => Cow::Owned(
+            eval(a, cx)
+                .iter()
+                .map(|&v| from_truth(truth(v).map(|b| !b)))
+                .collect(),
+        ),
         Node::Bin(op, a, b) => {
             let (a, b) = (eval(a, cx), eval(b, cx));
-            a.iter().zip(&b).map(|(&x, &y)| binary(*op, x, y)).collect()
+            // A loop per operator: the operator is matched once, not for every bar.
+            macro_rules! each {
+                ($($op:ident),*) => {
+                    match op {
+                        $(BinOp::$op => a.iter().zip(b.iter()).map(|(&x, &y)| binary(BinOp::$op, x, y)).collect(),)*
+                    }
+                };
+            }
+            Cow::Owned(each!(Add, Sub, Mul, Div, Lt, Le, Gt, Ge, Eq, Ne, And, Or))
         }
         Node::Call(name, args, bars) => {
-            let vals: Vec<Vec<f64>> = args.iter().map(|a| eval(a, cx)).collect();
-            call(name, &vals, *bars)
+            let vals: Vec<Cow<[f64]>> = args.iter().map(|a| eval(a, cx)).collect();
+            Cow::Owned(call(name, &vals, *bars))
         }
     }
 }
 
+#[inline]
 pub fn binary(op: BinOp, x: f64, y: f64) -> f64 {
     let cmp = |f: fn(f64, f64) -> bool| {
         if x.is_nan() || y.is_nan() {
@@ -125,16 +141,17 @@ fn shifted(x: &[f64], n: usize, f: impl Fn(f64, f64) -> f64) -> Vec<f64> {
         .collect()
 }
 
-pub fn call(name: &str, a: &[Vec<f64>], n: usize) -> Vec<f64> {
+pub fn call<S: AsRef<[f64]>>(name: &str, args: &[S], n: usize) -> Vec<f64> {
+    let a: Vec<&[f64]> = args.iter().map(|s| s.as_ref()).collect();
     match name {
-        "ret" => shifted(&a[0], n, |now, then| now / then - 1.0),
-        "change" => shifted(&a[0], n, |now, then| now - then),
-        "lag" => shifted(&a[0], n, |_, then| then),
-        "sma" => rolling(&a[0], n, mean),
-        "stdev" => rolling(&a[0], n, sample_std),
-        "ema" => ema(&a[0], n),
+        "ret" => shifted(a[0], n, |now, then| now / then - 1.0),
+        "change" => shifted(a[0], n, |now, then| now - then),
+        "lag" => shifted(a[0], n, |_, then| then),
+        "sma" => rolling(a[0], n, mean),
+        "stdev" => rolling(a[0], n, sample_std),
+        "ema" => ema(a[0], n),
         "vol" => {
-            let r = shifted(&a[0], 1, |now, then| now / then - 1.0);
+            let r = shifted(a[0], 1, |now, then| now / then - 1.0);
             rolling(&r, n, |w| sample_std(w) * BARS_PER_YEAR.sqrt())
         }
         "zscore" => {
@@ -143,12 +160,10 @@ pub fn call(name: &str, a: &[Vec<f64>], n: usize) -> Vec<f64> {
             let s = rolling(x, n, sample_std);
             (0..x.len()).map(|t| (x[t] - m[t]) / s[t]).collect()
         }
-        "highest" => rolling(&a[0], n, |w| {
+        "highest" => rolling(a[0], n, |w| {
             w.iter().copied().fold(f64::NEG_INFINITY, f64::max)
         }),
-        "lowest" => rolling(&a[0], n, |w| {
-            w.iter().copied().fold(f64::INFINITY, f64::min)
-        }),
+        "lowest" => rolling(a[0], n, |w| w.iter().copied().fold(f64::INFINITY, f64::min)),
         "drawdown" => {
             let mut peak = f64::NAN;
             a[0].iter()
@@ -163,10 +178,10 @@ pub fn call(name: &str, a: &[Vec<f64>], n: usize) -> Vec<f64> {
                 })
                 .collect()
         }
-        "ratio" => a[0].iter().zip(&a[1]).map(|(x, y)| x / y).collect(),
+        "ratio" => a[0].iter().zip(a[1]).map(|(x, y)| x / y).collect(),
         "spread" => {
-            let r0 = shifted(&a[0], n, |now, then| now / then - 1.0);
-            let r1 = shifted(&a[1], n, |now, then| now / then - 1.0);
+            let r0 = shifted(a[0], n, |now, then| now / then - 1.0);
+            let r1 = shifted(a[1], n, |now, then| now / then - 1.0);
             r0.iter().zip(&r1).map(|(x, y)| x - y).collect()
         }
         "rank" => (0..a[0].len())
@@ -181,7 +196,7 @@ pub fn call(name: &str, a: &[Vec<f64>], n: usize) -> Vec<f64> {
         "abs" => a[0].iter().map(|v| v.abs()).collect(),
         "min" => a[0]
             .iter()
-            .zip(&a[1])
+            .zip(a[1])
             .map(|(x, y)| {
                 if x.is_nan() || y.is_nan() {
                     f64::NAN
@@ -192,7 +207,7 @@ pub fn call(name: &str, a: &[Vec<f64>], n: usize) -> Vec<f64> {
             .collect(),
         "max" => a[0]
             .iter()
-            .zip(&a[1])
+            .zip(a[1])
             .map(|(x, y)| {
                 if x.is_nan() || y.is_nan() {
                     f64::NAN
@@ -285,7 +300,8 @@ pub fn eval_signals(plan: &Plan, panel: &Panel) -> Vec<Vec<f64>> {
                 panel,
                 signals: &values,
             },
-        );
+        )
+        .into_owned();
         values[i] = v;
     }
     values
@@ -297,14 +313,14 @@ pub fn decide(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
     let n = panel.len();
     let k = plan.n_assets;
     let cx = Ctx { panel, signals };
-    let conds: Vec<Option<Vec<f64>>> = plan
+    let conds: Vec<Option<Cow<[f64]>>> = plan
         .rules
         .iter()
         .map(|r| r.when.as_ref().map(|w| eval(w, &cx)))
         .collect();
     // Scores and vols per select rule, evaluated once.
-    struct Sel {
-        scores: Vec<(usize, Vec<f64>)>,
+    struct Sel<'a> {
+        scores: Vec<(usize, Cow<'a, [f64]>)>,
         vols: Vec<Vec<f64>>,
     }
     let sels: Vec<Option<Sel>> = plan
@@ -324,7 +340,7 @@ pub fn decide(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
                 vols: if *weighting == Weighting::InverseVol {
                     candidates
                         .iter()
-                        .map(|(a, _)| call("vol", &[panel.close[*a].clone()], *vol_lookback))
+                        .map(|(a, _)| call("vol", &[&panel.close[*a][..]], *vol_lookback))
                         .collect()
                 } else {
                     vec![]
@@ -337,22 +353,21 @@ pub fn decide(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
     let mut targets = vec![0.0; n * k];
     let mut rule = vec![-1; n];
     let mut picked: Vec<usize> = Vec::new();
+    // Conditions as plain slices (the fallback as None), so the per-bar test is a few compares.
+    let tests: Vec<Option<&[f64]>> = conds.iter().map(|c| c.as_deref()).collect();
     for t in 0..n {
         let mut fired = None;
-        for (i, c) in conds.iter().enumerate() {
-            match c {
-                None => {
-                    fired = Some(i);
-                    break;
-                }
-                Some(v) => match truth(v[t]) {
-                    Some(true) => {
-                        fired = Some(i);
-                        break;
-                    }
-                    Some(false) => continue,
-                    None => break,
-                },
+        for (i, c) in tests.iter().enumerate() {
+            let v = match c {
+                None => f64::INFINITY, // the fallback always holds
+                Some(v) => v[t],
+            };
+            if v.is_nan() {
+                break; // unknown: the bar is undecided
+            }
+            if v != 0.0 {
+                fired = Some(i);
+                break;
             }
         }
         let Some(i) = fired else { continue };

@@ -128,18 +128,15 @@ impl Book {
         let ex = self.ex;
         // Smaller trades are not worth sending (and would be float noise at the 1e-9 level).
         let tiny = ex.min_trade.max(1e-9) * equity;
-        let cost_of = |deltas: &mut dyn Iterator<Item = f64>| -> f64 {
-            deltas
-                .filter(|n| n.abs() > tiny)
-                .map(|n| n.abs() * (ex.commission + ex.slippage) + ex.fixed_cost)
-                .sum()
-        };
         // Pass 1 estimates the order's costs; pass 2 sizes on the equity net of them, so a fully
         // invested target does not leave a small cash debt.
-        let first: Vec<f64> = (0..target.len())
-            .map(|a| target[a] * equity - self.qty[a] * prices[a])
-            .collect();
-        let est = cost_of(&mut first.iter().copied());
+        let mut est = 0.0;
+        for a in 0..target.len() {
+            let notional = target[a] * equity - self.qty[a] * prices[a];
+            if notional.abs() > tiny {
+                est += notional.abs() * (ex.commission + ex.slippage) + ex.fixed_cost;
+            }
+        }
         let investable = (equity - est).max(0.0);
         for a in 0..target.len() {
             let p = prices[a];
@@ -200,7 +197,9 @@ pub fn simulate_with(
         trades: Vec::new(),
         totals: Totals::default(),
     };
-    let mut equity = Vec::with_capacity(n);
+    // Written by index (no push in the loop: a possible reallocation call would force the
+    // loop's floating-point state out of registers).
+    let mut equity = vec![0.0; n];
     let mut cash = Vec::with_capacity(if detail { n } else { 0 });
     let mut weights = vec![0.0; if detail { n * k } else { 0 }];
     let mut rule = vec![-1; if detail { n } else { 0 }];
@@ -210,27 +209,51 @@ pub fn simulate_with(
     let mut prices = vec![0.0; k];
     let mut current = vec![0.0; k];
 
-    for t in 0..n {
-        if t > 0 {
-            let gap = panel.gap_days[t] / panel.day_count;
-            let c = book.cash;
-            if c >= 0.0 {
-                let i = c * panel.cash_ret[t];
-                book.cash += i;
-                book.totals.interest += i;
-            } else {
-                let paid = -c * (panel.cash_ret[t] + ex.financing_spread * gap);
-                book.cash -= paid;
-                book.totals.financing += paid;
+    // The hot path keeps cash, interest and the invested flag in locals (the loop is latency
+    // bound); they are synced with `book` around the rare rebalances.
+    let mut cash_now = book.cash;
+    let (mut interest, mut financing) = (0.0, 0.0);
+    let mut invested = false;
+    // Cash accrual of bar t (t > 0): positive cash earns the cash return; borrowed cash pays it
+    // plus the financing spread.
+    let accrue = |t: usize, cash: &mut f64, interest: &mut f64, financing: &mut f64| {
+        let c = *cash;
+        let rate = panel.cash_ret[t];
+        if c >= 0.0 {
+            // Skipped when nothing accrues, which keeps cash off the loop's critical path.
+            if rate != 0.0 && c != 0.0 {
+                let i = c * rate;
+                *cash += i;
+                *interest += i;
             }
+        } else {
+            let gap = panel.gap_days[t] / panel.day_count;
+            let paid = -c * (rate + ex.financing_spread * gap);
+            *cash -= paid;
+            *financing += paid;
+        }
+    };
+    // Equity at the close of bar t: the same sum, in the same order, as `Book::value`.
+    let mark = |t: usize, cash: f64, qty: &[f64]| {
+        cash + qty
+            .iter()
+            .zip(&panel.close)
+            .map(|(q, c)| q * c[t])
+            .sum::<f64>()
+    };
+    let mut t = 0;
+    while t < n {
+        if t > 0 {
+            accrue(t, &mut cash_now, &mut interest, &mut financing);
             if ex.borrow_fee > 0.0 {
+                let gap = panel.gap_days[t] / panel.day_count;
                 let mut fee = 0.0;
                 for a in 0..k {
                     if book.qty[a] < 0.0 {
                         fee += -book.qty[a] * panel.close[a][t - 1] * ex.borrow_fee * gap;
                     }
                 }
-                book.cash -= fee;
+                cash_now -= fee;
                 book.totals.borrow_fees += fee;
             }
         }
@@ -242,16 +265,20 @@ pub fn simulate_with(
                 };
             }
             let target = &decisions.targets[src * k..(src + 1) * k];
+            book.cash = cash_now;
             book.rebalance(t, target, &prices);
+            cash_now = book.cash;
+            invested = book.qty.iter().any(|q| *q != 0.0);
             pending = None;
         }
-        for (p, close) in prices.iter_mut().zip(&panel.close) {
-            *p = close[t];
-        }
         if (scheduled[t] || (r.enter_immediately && held.is_none())) && decisions.rule[t] >= 0 {
+            for (p, close) in prices.iter_mut().zip(&panel.close) {
+                *p = close[t];
+            }
             if detail {
                 rule[t] = decisions.rule[t];
             }
+            book.cash = cash_now;
             let target = &decisions.targets[t * k..(t + 1) * k];
             let changed = held.is_none_or(|h| decisions.targets[h * k..(h + 1) * k] != *target);
             let hold_ok = !changed || last_change.is_none_or(|lc| t - lc >= r.min_hold);
@@ -275,27 +302,47 @@ pub fn simulate_with(
                 held = Some(t);
                 if ex.fill == Fill::Close {
                     book.rebalance(t, target, &prices);
+                    cash_now = book.cash;
+                    invested = book.qty.iter().any(|q| *q != 0.0);
                 } else {
                     pending = Some(t);
                 }
             }
         }
-        let e = book.value(|a| prices[a]);
-        equity.push(e);
-        if book.qty.iter().any(|q| *q != 0.0) {
+        let e = mark(t, cash_now, &book.qty);
+        equity[t] = e;
+        if invested {
             book.totals.invested_bars += 1;
         }
         if detail {
-            cash.push(book.cash);
+            cash.push(cash_now);
             for a in 0..k {
                 weights[t * k + a] = if e != 0.0 {
-                    book.qty[a] * prices[a] / e
+                    book.qty[a] * panel.close[a][t] / e
                 } else {
                     0.0
                 };
             }
         }
+        t += 1;
+        // Quiet bars (lean mode, no fill due, no decision, no borrow fee): accrue and mark only,
+        // in a tight loop. Same arithmetic as above, so results are identical to the full path.
+        if !detail && pending.is_none() && ex.borrow_fee == 0.0 {
+            let due = |u: usize| {
+                (scheduled[u] || (r.enter_immediately && held.is_none())) && decisions.rule[u] >= 0
+            };
+            while t < n && !due(t) {
+                accrue(t, &mut cash_now, &mut interest, &mut financing);
+                equity[t] = mark(t, cash_now, &book.qty);
+                if invested {
+                    book.totals.invested_bars += 1;
+                }
+                t += 1;
+            }
+        }
     }
+    book.totals.interest += interest;
+    book.totals.financing += financing;
     RunResult {
         n_assets: k,
         equity,

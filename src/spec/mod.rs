@@ -345,6 +345,7 @@ pub fn parse_partial(path: &Path, text: &str) -> Result<(Strategy, Diagnostics)>
             "execution",
             "benchmarks",
             "check",
+            "sweep",
         ],
     );
     let mut strategy = strategy;
@@ -437,6 +438,8 @@ fn read_strategy(cx: &mut Cx, top: &mut Table) -> Strategy {
     let execution = read_execution(cx, top, &assets);
     let benchmarks = read_benchmarks(cx, top);
     let check = read_check(cx, top);
+    // [sweep] is read by `rotor sweep` / `rotor walkforward` (crate::sweep); a run ignores it.
+    let _ = top.get("sweep");
 
     // Names share one namespace in expressions.
     let mut seen: Vec<(&str, &str)> = Vec::new();

@@ -118,28 +118,135 @@ pub struct Headline {
     pub final_equity: f64,
 }
 
-pub fn headline(panel: &Panel, run: &RunResult) -> Headline {
-    let eq = &run.equity;
-    let r = returns::simple_returns(eq);
-    let rf = &panel.cash_ret[1..];
-    let years = years(panel);
-    let cagr = returns::cagr(eq, years);
-    let mdd = drawdown::max_drawdown(eq).depth;
-    let t = &run.totals;
-    Headline {
-        total_return: returns::total_return(eq),
+/// Metrics of an equity curve alone (no trading totals): what walk-forward windows compare.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Curve {
+    pub total_return: f64,
+    pub cagr: f64,
+    pub volatility: f64,
+    pub sharpe: f64,
+    pub sortino: f64,
+    pub max_drawdown: f64,
+    pub calmar: f64,
+    pub ulcer_index: f64,
+    pub final_equity: f64,
+}
+
+/// Curve metrics of `equity` (one value per bar) with `rf` the cash return of bars 1.. and
+/// `years` the calendar span.
+///
+/// The formulas are those of [`returns`] and [`drawdown`] (which the full statistics use), fused
+/// into two passes without allocation because a sweep computes this for every variant. The
+/// arithmetic is the same, operation for operation and in the same order, so the results are
+/// bit-identical (a test checks it).
+pub fn curve(equity: &[f64], rf: &[f64], years: f64) -> Curve {
+    let n = equity.len();
+    let m = (n - 1) as f64; // number of returns
+                            // Pass 1: sums of returns and excess returns, drawdown depth, ulcer sum.
+    let (mut sum_r, mut sum_x) = (0.0, 0.0);
+    let mut peak = f64::NEG_INFINITY;
+    let mut mdd = f64::INFINITY;
+    let mut ulcer = 0.0;
+    for t in 0..n {
+        let e = equity[t];
+        peak = peak.max(e);
+        let dd = e / peak - 1.0;
+        if dd < mdd {
+            mdd = dd;
+        }
+        ulcer += dd * dd;
+        if t > 0 {
+            let r = e / equity[t - 1] - 1.0;
+            sum_r += r;
+            sum_x += r - rf[t - 1];
+        }
+    }
+    let (mean_r, mean_x) = (sum_r / m, sum_x / m);
+    // Pass 2: squared deviations and downside (recomputing a return is cheaper than storing it).
+    let (mut ss_r, mut ss_x, mut down) = (0.0, 0.0, 0.0);
+    for t in 1..n {
+        let r = equity[t] / equity[t - 1] - 1.0;
+        let x = r - rf[t - 1];
+        ss_r += (r - mean_r) * (r - mean_r);
+        ss_x += (x - mean_x) * (x - mean_x);
+        down += x.min(0.0).powi(2);
+    }
+    finish_curve(
+        equity,
+        years,
+        CurveSums {
+            n,
+            m,
+            mean_x,
+            ss_r,
+            ss_x,
+            down,
+            mdd,
+            ulcer,
+        },
+    )
+}
+
+struct CurveSums {
+    n: usize,
+    m: f64,
+    mean_x: f64,
+    ss_r: f64,
+    ss_x: f64,
+    down: f64,
+    mdd: f64,
+    ulcer: f64,
+}
+
+fn finish_curve(equity: &[f64], years: f64, c: CurveSums) -> Curve {
+    let CurveSums {
+        n,
+        m,
+        mean_x,
+        ss_r,
+        ss_x,
+        down,
+        mdd,
+        ulcer,
+    } = c;
+    let annual = crate::signal::BARS_PER_YEAR.sqrt();
+    let (sd_r, sd_x) = if n > 2 {
+        ((ss_r / (m - 1.0)).sqrt(), (ss_x / (m - 1.0)).sqrt())
+    } else {
+        (f64::NAN, f64::NAN)
+    };
+    let cagr = returns::cagr(equity, years);
+    Curve {
+        total_return: returns::total_return(equity),
         cagr,
-        volatility: returns::annual_volatility(&r),
-        sharpe: returns::sharpe(&r, rf),
-        sortino: returns::sortino(&r, rf),
+        volatility: sd_r * annual,
+        sharpe: mean_x / sd_x * annual,
+        sortino: mean_x / (down / m).sqrt() * annual,
         max_drawdown: mdd,
         calmar: cagr / mdd.abs(),
-        ulcer_index: drawdown::ulcer_index(eq),
+        ulcer_index: (ulcer / n as f64).sqrt(),
+        final_equity: equity[n - 1],
+    }
+}
+
+pub fn headline(panel: &Panel, run: &RunResult) -> Headline {
+    let years = years(panel);
+    let c = curve(&run.equity, &panel.cash_ret[1..], years);
+    let t = &run.totals;
+    Headline {
+        total_return: c.total_return,
+        cagr: c.cagr,
+        volatility: c.volatility,
+        sharpe: c.sharpe,
+        sortino: c.sortino,
+        max_drawdown: c.max_drawdown,
+        calmar: c.calmar,
+        ulcer_index: c.ulcer_index,
         trades: t.fills,
         annual_turnover: t.turnover / years,
         total_costs: t.commission + t.slippage,
-        time_in_market: t.invested_bars as f64 / eq.len() as f64,
-        final_equity: eq[eq.len() - 1],
+        time_in_market: t.invested_bars as f64 / run.equity.len() as f64,
+        final_equity: c.final_equity,
     }
 }
 
@@ -219,5 +326,48 @@ pub fn compute(panel: &Panel, run: &RunResult, benchmarks: &[(String, RunResult)
             .iter()
             .map(|(name, b)| relative::relative(name, &r, &returns::simple_returns(&b.equity), rf))
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fused curve metrics are bit-identical to the metric functions composed.
+    #[test]
+    fn fused_curve_equals_the_metric_functions() {
+        let mut seed = 99u64;
+        let mut rnd = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for len in [3usize, 10, 500, 6000] {
+            let mut eq = vec![100.0];
+            for _ in 1..len {
+                let last = *eq.last().unwrap();
+                eq.push(last * (1.0 + (rnd() - 0.48) * 0.04));
+            }
+            let rf: Vec<f64> = (1..len).map(|_| rnd() * 1e-4).collect();
+            let c = curve(&eq, &rf, len as f64 / 252.0);
+            let r = returns::simple_returns(&eq);
+            let want_mdd = drawdown::max_drawdown(&eq).depth;
+            assert_eq!(
+                c.volatility.to_bits(),
+                returns::annual_volatility(&r).to_bits()
+            );
+            assert_eq!(c.sharpe.to_bits(), returns::sharpe(&r, &rf).to_bits());
+            assert_eq!(c.sortino.to_bits(), returns::sortino(&r, &rf).to_bits());
+            assert_eq!(c.max_drawdown.to_bits(), want_mdd.to_bits());
+            assert_eq!(
+                c.ulcer_index.to_bits(),
+                drawdown::ulcer_index(&eq).to_bits()
+            );
+            assert_eq!(
+                c.total_return.to_bits(),
+                returns::total_return(&eq).to_bits()
+            );
+        }
     }
 }

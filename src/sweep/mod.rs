@@ -1,0 +1,972 @@
+//! Parameter sweeps: many variants of one strategy, run in parallel.
+//!
+//! A `[sweep]` table (or `--param` flags) names values for parameters by their path in the
+//! strategy (`params.lookback`, `execution.commission_bps`, ...); the variants are their
+//! cartesian product, filtered by optional constraints. Speed comes from the design:
+//!
+//! * the data are loaded once and shared read-only by every variant;
+//! * variants that differ only in trading parameters (costs, bands, holding period) share one
+//!   group: their signals and rule decisions are computed once for the group;
+//! * each variant's simulation is the engine's own loop in its lean mode (no per-bar weights or
+//!   trade list), and only its headline metrics are kept, so memory does not grow with curves;
+//! * groups and the variants in them spread over all cores with rayon; results are collected in
+//!   variant order, so files are byte-identical whatever the number of threads.
+
+pub mod honest;
+pub mod walkforward;
+
+use crate::data::Panel;
+use crate::error::{line_col, Diagnostic, Diagnostics, Error, Result};
+use crate::expr::{self, Expr};
+use crate::plan::{self, Plan};
+use crate::signal;
+use crate::sim;
+use crate::spec::value::{self, Node, Value};
+use crate::spec::{ExprSrc, Strategy};
+use crate::stats::{self, Headline};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+/// Paths other than `params.<name>` that can be swept; they change trading, not signals.
+pub const TRADING_PATHS: &[&str] = &[
+    "execution.commission_bps",
+    "execution.slippage_bps",
+    "execution.fixed_cost",
+    "execution.min_trade_bps",
+    "cash.financing_spread_bps",
+    "cash.borrow_fee_bps",
+    "rebalance.every",
+    "rebalance.drift_band",
+    "rebalance.min_hold",
+    "initial_capital",
+];
+
+/// More variants than this is refused (the product of the axes' lengths).
+pub const MAX_VARIANTS: usize = 50_000_000;
+
+/// One swept parameter.
+#[derive(Debug, Clone, Serialize)]
+pub struct Axis {
+    /// Full path, e.g. `params.lookback`.
+    pub path: String,
+    /// Last segment, the name constraints use (`lookback`).
+    pub name: String,
+    pub values: Vec<f64>,
+}
+
+impl Axis {
+    fn is_signal(&self) -> bool {
+        self.path.starts_with("params.")
+    }
+}
+
+/// A sweep: its axes, constraints and the surviving variants (values in axis order).
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    pub axes: Vec<Axis>,
+    pub constraints: Vec<String>,
+    pub variants: Vec<Vec<f64>>,
+    /// Variants before constraints.
+    pub product: usize,
+}
+
+struct Reader<'a> {
+    s: &'a Strategy,
+    diags: Diagnostics,
+}
+
+impl Reader<'_> {
+    fn err(&mut self, span: &Range<usize>, key: &str, msg: impl Into<String>) {
+        let (l, c) = line_col(&self.s.text, span.start);
+        self.diags
+            .push(Diagnostic::new(&self.s.path, msg).at(l, c).key(key));
+    }
+
+    fn numbers(&mut self, items: &[Node], key: &str) -> Option<Vec<f64>> {
+        let mut out = Vec::new();
+        for it in items {
+            match it.get_ref() {
+                Value::Integer(i) => out.push(*i as f64),
+                Value::Float(f) if f.is_finite() => out.push(*f),
+                other => {
+                    self.err(
+                        &it.span(),
+                        key,
+                        format!("expected numbers, found {}", other.type_name()),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// A leaf: `[v, ...]`, `{ values = [...] }` or `{ range = [lo, hi], step = s }`.
+    fn leaf(&mut self, node: &Node, key: &str) -> Option<Vec<f64>> {
+        let span = node.span();
+        let values = match node.get_ref() {
+            Value::Array(items) => self.numbers(items, key)?,
+            Value::Table(entries) => {
+                let mut range = None;
+                let mut step = None;
+                let mut values = None;
+                for (k, v) in entries {
+                    let sub = format!("{key}.{}", k.get_ref());
+                    match (k.get_ref().as_str(), v.get_ref()) {
+                        ("range", Value::Array(items)) if items.len() == 2 => {
+                            range = Some((self.numbers(items, &sub)?, v.span()))
+                        }
+                        ("range", _) => {
+                            self.err(&v.span(), &sub, "expected [low, high]");
+                            return None;
+                        }
+                        ("step", Value::Integer(i)) => step = Some((*i as f64, v.span())),
+                        ("step", Value::Float(f)) => step = Some((*f, v.span())),
+                        ("step", other) => {
+                            self.err(
+                                &v.span(),
+                                &sub,
+                                format!("expected a number, found {}", other.type_name()),
+                            );
+                            return None;
+                        }
+                        ("values", Value::Array(items)) => {
+                            values = Some(self.numbers(items, &sub)?)
+                        }
+                        _ => {
+                            self.err(
+                                &k.span(),
+                                &sub,
+                                "unknown key; expected `range` (with optional `step`) or `values`",
+                            );
+                            return None;
+                        }
+                    }
+                }
+                match (range, values) {
+                    (Some((r, rspan)), None) => {
+                        let (step, sspan) = step.unwrap_or((1.0, rspan.clone()));
+                        range_values(r[0], r[1], step)
+                            .map_err(|m| {
+                                self.err(if m.contains("step") { &sspan } else { &rspan }, key, m)
+                            })
+                            .ok()?
+                    }
+                    (None, Some(v)) => v,
+                    _ => {
+                        self.err(
+                            &span,
+                            key,
+                            "expected `range = [low, high]` or `values = [...]`",
+                        );
+                        return None;
+                    }
+                }
+            }
+            other => {
+                self.err(&span, key, format!("expected a list of values or {{ range = [low, high], step = s }}, found {}", other.type_name()));
+                return None;
+            }
+        };
+        if values.is_empty() {
+            self.err(&span, key, "no values to sweep: the list is empty");
+            return None;
+        }
+        Some(values)
+    }
+
+    /// Walks nested tables down to leaves, collecting axes.
+    fn walk(
+        &mut self,
+        entries: &[(toml::Spanned<String>, Node)],
+        prefix: &str,
+        axes: &mut Vec<(Axis, Range<usize>)>,
+        constraints: &mut Vec<(ExprSrc, Range<usize>)>,
+    ) {
+        for (k, node) in entries {
+            let path = if prefix.is_empty() {
+                k.get_ref().clone()
+            } else {
+                format!("{prefix}.{}", k.get_ref())
+            };
+            let key = format!("sweep.{path}");
+            if prefix.is_empty() && k.get_ref() == "constraints" {
+                match node.get_ref() {
+                    Value::Array(items) => {
+                        for it in items {
+                            match it.get_ref() {
+                                Value::String(t) => {
+                                    let raw = &self.s.text[it.span()];
+                                    let start = it.span().start + raw.find(t.as_str()).unwrap_or(0);
+                                    constraints.push((
+                                        ExprSrc {
+                                            text: t.clone(),
+                                            span: start..start + t.len(),
+                                            key: key.clone(),
+                                        },
+                                        it.span(),
+                                    ));
+                                }
+                                other => self.err(
+                                    &it.span(),
+                                    &key,
+                                    format!(
+                                        "expected a condition in a string, found {}",
+                                        other.type_name()
+                                    ),
+                                ),
+                            }
+                        }
+                    }
+                    other => self.err(
+                        &node.span(),
+                        &key,
+                        format!("expected a list of conditions, found {}", other.type_name()),
+                    ),
+                }
+                continue;
+            }
+            let is_leaf_table = matches!(node.get_ref(), Value::Table(e) if e.iter().any(|(k, _)| matches!(k.get_ref().as_str(), "range" | "values" | "step")));
+            match node.get_ref() {
+                Value::Table(inner) if !is_leaf_table => self.walk(inner, &path, axes, constraints),
+                _ => {
+                    if let Err(m) = check_path(self.s, &path) {
+                        self.err(&k.span(), &key, m);
+                        continue;
+                    }
+                    if let Some(values) = self.leaf(node, &key) {
+                        let name = path.rsplit('.').next().unwrap_or(&path).to_owned();
+                        axes.push((Axis { path, name, values }, k.span()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `low, low + step, ...` up to `high` (included when it lands on the grid).
+pub fn range_values(low: f64, high: f64, step: f64) -> std::result::Result<Vec<f64>, String> {
+    if step.is_nan() || step <= 0.0 || !step.is_finite() {
+        return Err(format!("expected a step > 0, found {step}"));
+    }
+    if high < low {
+        return Err(format!("empty range: high {high} is below low {low}"));
+    }
+    let n = ((high - low) / step + 1e-9).floor() as usize + 1;
+    if n > MAX_VARIANTS {
+        return Err(format!("{n} values in one range is too many"));
+    }
+    // Values are rounded to the decimals of `low` and `step`, so 0..1:0.2 gives 0.6, not
+    // 0.6000000000000001.
+    let decimals = |x: f64| format!("{x}").split_once('.').map_or(0, |(_, d)| d.len());
+    let d = decimals(low).max(decimals(step)).min(15);
+    Ok((0..n)
+        .map(|i| {
+            let v = low + i as f64 * step;
+            format!("{v:.d$}").parse().unwrap_or(v)
+        })
+        .collect())
+}
+
+/// Whether `path` names something a sweep can set.
+pub fn check_path(s: &Strategy, path: &str) -> std::result::Result<(), String> {
+    if let Some(p) = path.strip_prefix("params.") {
+        if s.params.iter().any(|(n, _)| n == p) {
+            return Ok(());
+        }
+        let known: Vec<&str> = s.params.iter().map(|(n, _)| n.as_str()).collect();
+        return Err(if known.is_empty() {
+            format!("no parameter `{p}`: declare it in [params] and use it in expressions")
+        } else {
+            format!(
+                "no parameter `{p}` in [params] (parameters: {})",
+                known.join(", ")
+            )
+        });
+    }
+    if TRADING_PATHS.contains(&path) {
+        return Ok(());
+    }
+    Err(format!(
+        "cannot sweep `{path}`; sweepable paths are params.<name> and {}",
+        TRADING_PATHS.join(", ")
+    ))
+}
+
+/// Parses a `--param PATH=SPEC` flag: `SPEC` is `a..b`, `a..b:step` or `v1,v2,...`.
+pub fn parse_flag(flag: &str) -> std::result::Result<(String, Vec<f64>), String> {
+    let (path, spec) = flag.split_once('=').ok_or_else(|| {
+        format!("--param {flag}: expected PATH=VALUES, e.g. params.lookback=20..252:4")
+    })?;
+    let bad = |what: &str| format!("--param {flag}: {what}");
+    let num = |t: &str| {
+        t.trim()
+            .parse::<f64>()
+            .map_err(|_| bad(&format!("`{t}` is not a number")))
+    };
+    let values = if let Some((lo, rest)) = spec.split_once("..") {
+        let (hi, step) = match rest.split_once(':') {
+            Some((h, s)) => (num(h)?, num(s)?),
+            None => (num(rest)?, 1.0),
+        };
+        range_values(num(lo)?, hi, step).map_err(|m| bad(&m))?
+    } else {
+        spec.split(',')
+            .map(num)
+            .collect::<std::result::Result<Vec<_>, _>>()?
+    };
+    if values.is_empty() || values.iter().any(|v| !v.is_finite()) {
+        return Err(bad("expected finite numbers"));
+    }
+    Ok((path.trim().to_owned(), values))
+}
+
+/// Builds the sweep of a strategy: its `[sweep]` table, then `--param` flags (a flag replaces
+/// the file's axis of the same path). Every problem is reported at once.
+pub fn build(s: &Strategy, flags: &[String]) -> Result<Sweep> {
+    let mut r = Reader {
+        s,
+        diags: Diagnostics::default(),
+    };
+    let mut axes: Vec<(Axis, Range<usize>)> = Vec::new();
+    let mut constraints = Vec::new();
+    let doc = value::parse_document(&s.text).map_err(|(m, _)| Error::Other(m))?;
+    if let Some((_, node)) = doc.iter().find(|(k, _)| k.get_ref() == "sweep") {
+        match node.get_ref() {
+            Value::Table(entries) => r.walk(entries, "", &mut axes, &mut constraints),
+            other => r.err(
+                &node.span(),
+                "sweep",
+                format!("expected a table, found {}", other.type_name()),
+            ),
+        }
+    }
+    for f in flags {
+        match parse_flag(f) {
+            Ok((path, values)) => match check_path(s, &path) {
+                Ok(()) => {
+                    let name = path.rsplit('.').next().unwrap_or(&path).to_owned();
+                    // Replaces the file's axis in place (keeping the column order), or adds one.
+                    match axes.iter_mut().find(|(a, _)| a.path == path) {
+                        Some((a, _)) => a.values = values,
+                        None => axes.push((Axis { path, name, values }, 0..0)),
+                    }
+                }
+                Err(m) => r
+                    .diags
+                    .push(Diagnostic::new("--param", format!("{f}: {m}"))),
+            },
+            Err(m) => r.diags.push(Diagnostic::new("--param", m)),
+        }
+    }
+    // Constraint names must be unique leaf names.
+    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, (a, _)) in axes.iter().enumerate() {
+        names
+            .entry(a.name.as_str())
+            .and_modify(|v| *v = usize::MAX)
+            .or_insert(i);
+    }
+    let mut compiled = Vec::new();
+    for (src, span) in &constraints {
+        match expr::parse(&src.text) {
+            Ok(e) => {
+                let mut bad = Vec::new();
+                names_in(&e, &mut bad);
+                let mut ok = true;
+                for (n, nspan) in bad {
+                    if n.ends_with("()") {
+                        r.err(&(src.span.start + nspan.start..src.span.start + nspan.end), &src.key, format!("`{n}`: constraints compare swept values; functions are not allowed"));
+                        ok = false;
+                        continue;
+                    }
+                    match names.get(n.as_str()) {
+                        Some(&usize::MAX) => {
+                            r.err(&(src.span.start + nspan.start..src.span.start + nspan.end), &src.key, format!("`{n}` names two swept paths; constraints need distinct last segments"));
+                            ok = false;
+                        }
+                        Some(_) => {}
+                        None => {
+                            let known: Vec<&str> = names.keys().copied().collect();
+                            r.err(
+                                &(src.span.start + nspan.start..src.span.start + nspan.end),
+                                &src.key,
+                                format!(
+                                    "unknown name `{n}` in a constraint (swept parameters: {})",
+                                    known.join(", ")
+                                ),
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+                if ok {
+                    compiled.push((e, span.clone()));
+                }
+            }
+            Err(e) => r.err(
+                &(src.span.start + e.span.start..src.span.start + e.span.end),
+                &src.key,
+                format!("in constraint \"{}\": {}", src.text, e.message),
+            ),
+        }
+    }
+    if axes.is_empty() && r.diags.is_empty() {
+        r.diags.push(Diagnostic::new(&s.path, "nothing to sweep: add a [sweep] table (e.g. params.lookback = { range = [20, 252], step = 4 }) or --param PATH=VALUES").key("sweep"));
+    }
+    let product = axes
+        .iter()
+        .try_fold(1usize, |acc, (a, _)| acc.checked_mul(a.values.len()))
+        .unwrap_or(usize::MAX);
+    if product > MAX_VARIANTS {
+        r.diags.push(
+            Diagnostic::new(
+                &s.path,
+                format!("{product} variants is more than the limit of {MAX_VARIANTS}"),
+            )
+            .key("sweep"),
+        );
+    }
+    if !r.diags.is_empty() {
+        return Err(Error::Input(r.diags));
+    }
+    let axes: Vec<Axis> = axes.into_iter().map(|(a, _)| a).collect();
+    let index: BTreeMap<&str, usize> = axes
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.name.as_str(), i))
+        .collect();
+    // Cartesian product, first axis slowest.
+    let mut variants = Vec::new();
+    let mut idx = vec![0usize; axes.len()];
+    'outer: loop {
+        let v: Vec<f64> = idx.iter().zip(&axes).map(|(&i, a)| a.values[i]).collect();
+        if compiled
+            .iter()
+            .all(|(e, _)| constant(e, &|n| v[index[n]]) != 0.0)
+        {
+            variants.push(v);
+        }
+        for d in (0..axes.len()).rev() {
+            idx[d] += 1;
+            if idx[d] < axes[d].values.len() {
+                continue 'outer;
+            }
+            idx[d] = 0;
+        }
+        break;
+    }
+    if variants.is_empty() {
+        let span = compiled.first().map(|(_, s)| s.clone()).unwrap_or(0..0);
+        r.err(&span, "sweep.constraints", format!("no variant satisfies the constraints ({product} variants before them): they contradict each other or the swept values"));
+        return Err(Error::Input(r.diags));
+    }
+    Ok(Sweep {
+        constraints: constraints.into_iter().map(|(c, _)| c.text).collect(),
+        axes,
+        variants,
+        product,
+    })
+}
+
+fn names_in(e: &Expr, out: &mut Vec<(String, Range<usize>)>) {
+    match e {
+        Expr::Name(n, s) => out.push((n.clone(), s.clone())),
+        Expr::Neg(a, _) | Expr::Not(a, _) => names_in(a, out),
+        Expr::Binary(_, a, b, _) => {
+            names_in(a, out);
+            names_in(b, out);
+        }
+        // Marked with "()" so the caller can say functions are not allowed here.
+        Expr::Call(n, _, s) => out.push((format!("{n}()"), s.clone())),
+        Expr::Num(..) | Expr::Placeholder(..) => {}
+    }
+}
+
+/// Evaluates a constraint on one variant (names resolved by `value`).
+fn constant(e: &Expr, value: &dyn Fn(&str) -> f64) -> f64 {
+    match e {
+        Expr::Num(v, _) => *v,
+        Expr::Name(n, _) => value(n),
+        Expr::Neg(a, _) => -constant(a, value),
+        Expr::Not(a, _) => f64::from(u8::from(constant(a, value) == 0.0)),
+        Expr::Binary(op, a, b, _) => signal::binary(*op, constant(a, value), constant(b, value)),
+        Expr::Call(..) | Expr::Placeholder(..) => f64::NAN,
+    }
+}
+
+/// The strategy of one variant: the swept values written into it.
+pub fn apply(s: &Strategy, axes: &[Axis], values: &[f64]) -> Strategy {
+    let mut v = s.clone();
+    for (a, &x) in axes.iter().zip(values) {
+        set(&mut v, &a.path, x);
+    }
+    v
+}
+
+fn set(s: &mut Strategy, path: &str, x: f64) {
+    if let Some(p) = path.strip_prefix("params.") {
+        if let Some(slot) = s.params.iter_mut().find(|(n, _)| n == p) {
+            slot.1 = x;
+        }
+        return;
+    }
+    match path {
+        "execution.commission_bps" => s.execution.commission_bps = x,
+        "execution.slippage_bps" => s.execution.slippage_bps = x,
+        "execution.fixed_cost" => s.execution.fixed_cost = x,
+        "execution.min_trade_bps" => s.execution.min_trade_bps = x,
+        "cash.financing_spread_bps" => s.cash.financing_spread_bps = x,
+        "cash.borrow_fee_bps" => s.cash.borrow_fee_bps = x,
+        "rebalance.every" => s.rebalance.every = x.max(1.0) as usize,
+        "rebalance.drift_band" => s.rebalance.drift_band = (x > 0.0).then_some(x),
+        "rebalance.min_hold" => s.rebalance.min_hold = x.max(0.0) as usize,
+        "initial_capital" => s.initial_capital = x,
+        _ => {}
+    }
+}
+
+/// Values that must be valid for a run; checked for every variant before anything runs.
+fn check_values(s: &Strategy, sweep: &Sweep) -> Result<()> {
+    let mut diags = Diagnostics::default();
+    for a in &sweep.axes {
+        let bad = a.values.iter().find(|&&x| match a.path.as_str() {
+            "rebalance.every" | "rebalance.min_hold" => {
+                x < 0.0 || x.fract() != 0.0 || (a.path == "rebalance.every" && x < 1.0)
+            }
+            "rebalance.drift_band" => !(0.0..1.0).contains(&x),
+            "initial_capital" => x <= 0.0,
+            p if p.starts_with("params.") => false,
+            _ => x < 0.0,
+        });
+        if let Some(x) = bad {
+            diags.push(
+                Diagnostic::new(&s.path, format!("value {x} is not valid here"))
+                    .key(format!("sweep.{}", a.path)),
+            );
+        }
+    }
+    diags.into_result(())
+}
+
+/// One variant's result.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Outcome {
+    pub metrics: Headline,
+}
+
+/// Runs every variant. `progress` is called once per finished variant (from any thread).
+pub fn run(
+    s: &Strategy,
+    panel: &Panel,
+    sweep: &Sweep,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<Headline>> {
+    for_each_variant(s, panel, sweep, &|_, r| {
+        progress();
+        stats::headline(panel, r)
+    })
+}
+
+/// Simulates every variant (lean mode) and maps its run with `f`; results in variant order.
+pub fn for_each_variant<T: Send>(
+    s: &Strategy,
+    panel: &Panel,
+    sweep: &Sweep,
+    f: &(dyn Fn(usize, &sim::RunResult) -> T + Sync),
+) -> Result<Vec<T>> {
+    check_values(s, sweep)?;
+    // Group variants by their signal parameters: one signal evaluation per group.
+    let signal_axes: Vec<usize> = (0..sweep.axes.len())
+        .filter(|&i| sweep.axes[i].is_signal())
+        .collect();
+    let mut groups: BTreeMap<Vec<u64>, Vec<usize>> = BTreeMap::new();
+    for (i, v) in sweep.variants.iter().enumerate() {
+        let key: Vec<u64> = signal_axes.iter().map(|&a| v[a].to_bits()).collect();
+        groups.entry(key).or_default().push(i);
+    }
+    let groups: Vec<Vec<usize>> = groups.into_values().collect();
+    let schedule_varies = sweep.axes.iter().any(|a| a.path == "rebalance.every");
+    // The decision calendar depends on the rebalance spec only: computed once for all groups.
+    let shared_schedule = sim::schedule(&panel.dates, &s.rebalance);
+    let results: Vec<Result<Vec<(usize, T)>>> = groups
+        .par_iter()
+        .map(|members| {
+            let first = apply(s, &sweep.axes, &sweep.variants[members[0]]);
+            let plan = plan::compile(&first)?;
+            let signals = signal::eval_signals(&plan, panel);
+            let decisions = signal::decide(&plan, panel, &signals);
+            Ok(members
+                .par_iter()
+                // One plan per worker, its trading fields overwritten for each variant.
+                .map_init(
+                    || plan.clone(),
+                    |vplan, &i| {
+                        for (a, &x) in sweep.axes.iter().zip(&sweep.variants[i]) {
+                            set_trading(vplan, &a.path, x);
+                        }
+                        let own;
+                        let scheduled = if schedule_varies {
+                            own = sim::schedule(&panel.dates, &vplan.rebalance);
+                            &own
+                        } else {
+                            &shared_schedule
+                        };
+                        let r = sim::simulate_with(panel, vplan, &decisions, scheduled, false);
+                        (i, f(i, &r))
+                    },
+                )
+                .collect())
+        })
+        .collect();
+    let mut out: Vec<Option<T>> = (0..sweep.variants.len()).map(|_| None).collect();
+    for g in results {
+        for (i, v) in g? {
+            out[i] = Some(v);
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|v| v.expect("every variant belongs to one group"))
+        .collect())
+}
+
+/// Writes a trading parameter into a compiled plan (the plan-side twin of [`set`]; the test
+/// `every_variant_equals_a_plain_run_of_its_strategy` checks that the two agree).
+fn set_trading(p: &mut Plan, path: &str, x: f64) {
+    match path {
+        "execution.commission_bps" => p.execution.commission = x / 1e4,
+        "execution.slippage_bps" => p.execution.slippage = x / 1e4,
+        "execution.fixed_cost" => p.execution.fixed_cost = x,
+        "execution.min_trade_bps" => p.execution.min_trade = x / 1e4,
+        "cash.financing_spread_bps" => p.execution.financing_spread = x / 1e4,
+        "cash.borrow_fee_bps" => p.execution.borrow_fee = x / 1e4,
+        "rebalance.every" => p.rebalance.every = x.max(1.0) as usize,
+        "rebalance.drift_band" => p.rebalance.drift_band = (x > 0.0).then_some(x),
+        "rebalance.min_hold" => p.rebalance.min_hold = x.max(0.0) as usize,
+        "initial_capital" => p.initial_capital = x,
+        _ => {} // params.*: already in the group's compiled plan
+    }
+}
+
+/// Metrics a sweep can rank by, and whether larger is better.
+pub const RANKABLE: &[(&str, bool)] = &[
+    ("sharpe", true),
+    ("sortino", true),
+    ("cagr", true),
+    ("total_return", true),
+    ("calmar", true),
+    ("max_drawdown", true),
+    ("volatility", false),
+    ("ulcer_index", false),
+    ("annual_turnover", false),
+    ("total_costs", false),
+    ("final_equity", true),
+];
+
+pub fn metric(h: &Headline, name: &str) -> f64 {
+    match name {
+        "sharpe" => h.sharpe,
+        "sortino" => h.sortino,
+        "cagr" => h.cagr,
+        "total_return" => h.total_return,
+        "calmar" => h.calmar,
+        "max_drawdown" => h.max_drawdown,
+        "volatility" => h.volatility,
+        "ulcer_index" => h.ulcer_index,
+        "annual_turnover" => h.annual_turnover,
+        "total_costs" => h.total_costs,
+        "final_equity" => h.final_equity,
+        "time_in_market" => h.time_in_market,
+        "trades" => h.trades as f64,
+        _ => f64::NAN,
+    }
+}
+
+/// Checks a `--rank` name.
+pub fn rank_metric(name: &str) -> std::result::Result<bool, String> {
+    RANKABLE
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, up)| *up)
+        .ok_or_else(|| {
+            format!(
+                "--rank {name}: expected one of {}",
+                RANKABLE
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+}
+
+/// Variant indices from best to worst by `name` (NaN last; ties keep variant order).
+pub fn ranking(results: &[Headline], name: &str) -> Vec<usize> {
+    let up = rank_metric(name).unwrap_or(true);
+    let mut idx: Vec<usize> = (0..results.len()).collect();
+    idx.sort_by(|&a, &b| {
+        let (x, y) = (metric(&results[a], name), metric(&results[b], name));
+        match (x.is_nan(), y.is_nan()) {
+            (true, true) => std::cmp::Ordering::Equal,
+            (true, false) => std::cmp::Ordering::Greater,
+            (false, true) => std::cmp::Ordering::Less,
+            _ if up => y.total_cmp(&x),
+            _ => x.total_cmp(&y),
+        }
+    });
+    idx
+}
+
+/// Honest statistics of the winner among all variants.
+#[derive(Debug, Clone, Serialize)]
+pub struct Honesty {
+    pub trials: usize,
+    /// Per-bar Sharpe ratio of the winner, and its skewness and kurtosis of excess returns.
+    pub sharpe_per_bar: f64,
+    pub returns: usize,
+    pub skewness: f64,
+    pub kurtosis: f64,
+    /// Variance of the per-bar Sharpe ratios across variants.
+    pub sharpe_variance: f64,
+    /// Expected best per-bar Sharpe ratio of as many unskilled trials.
+    pub expected_max_sharpe: f64,
+    /// P(true Sharpe > 0).
+    pub probabilistic_sharpe: f64,
+    /// P(true Sharpe > expected best of unskilled trials).
+    pub deflated_sharpe: f64,
+}
+
+/// The distribution of the ranking metric over variants, and where the winner sits.
+#[derive(Debug, Clone, Serialize)]
+pub struct Distribution {
+    pub metric: String,
+    pub mean: f64,
+    pub stdev: f64,
+    pub min: f64,
+    pub p05: f64,
+    pub p25: f64,
+    pub median: f64,
+    pub p75: f64,
+    pub p95: f64,
+    pub max: f64,
+    pub winner: f64,
+    /// (winner - mean) / stdev
+    pub winner_z: f64,
+    /// Share of variants the winner beats or ties.
+    pub winner_percentile: f64,
+}
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+pub fn distribution(results: &[Headline], name: &str, winner: usize) -> Distribution {
+    let mut v: Vec<f64> = results
+        .iter()
+        .map(|h| metric(h, name))
+        .filter(|x| !x.is_nan())
+        .collect();
+    v.sort_by(f64::total_cmp);
+    let mean = stats::returns::mean(&v);
+    let stdev = stats::returns::stdev(&v);
+    let w = metric(&results[winner], name);
+    let up = rank_metric(name).unwrap_or(true);
+    let beaten = v
+        .iter()
+        .filter(|x| if up { **x <= w } else { **x >= w })
+        .count();
+    Distribution {
+        metric: name.to_owned(),
+        mean,
+        stdev,
+        min: v.first().copied().unwrap_or(f64::NAN),
+        p05: quantile(&v, 0.05),
+        p25: quantile(&v, 0.25),
+        median: quantile(&v, 0.5),
+        p75: quantile(&v, 0.75),
+        p95: quantile(&v, 0.95),
+        max: v.last().copied().unwrap_or(f64::NAN),
+        winner: w,
+        winner_z: (w - mean) / stdev,
+        winner_percentile: beaten as f64 / v.len().max(1) as f64,
+    }
+}
+
+/// PSR and DSR of the winner: reruns it in full to get its return moments.
+pub fn honesty(
+    s: &Strategy,
+    panel: &Panel,
+    sweep: &Sweep,
+    results: &[Headline],
+    winner: usize,
+) -> Result<Honesty> {
+    let vs = apply(s, &sweep.axes, &sweep.variants[winner]);
+    let plan = plan::compile(&vs)?;
+    let run = sim::run(panel, &plan);
+    let r = stats::returns::simple_returns(&run.equity);
+    let ex: Vec<f64> = r
+        .iter()
+        .zip(&panel.cash_ret[1..])
+        .map(|(a, b)| a - b)
+        .collect();
+    let (skew, kurt) = honest::moments(&ex);
+    let per_bar = |h: &Headline| h.sharpe / signal::BARS_PER_YEAR.sqrt();
+    let srs: Vec<f64> = results
+        .iter()
+        .map(per_bar)
+        .filter(|x| x.is_finite())
+        .collect();
+    let variance = if srs.len() > 1 {
+        stats::returns::stdev(&srs).powi(2)
+    } else {
+        0.0
+    };
+    let sr = per_bar(&results[winner]);
+    let trials = results.len();
+    Ok(Honesty {
+        trials,
+        sharpe_per_bar: sr,
+        returns: ex.len(),
+        skewness: skew,
+        kurtosis: kurt,
+        sharpe_variance: variance,
+        expected_max_sharpe: honest::expected_max_sharpe(variance, trials),
+        probabilistic_sharpe: honest::psr(sr, 0.0, ex.len(), skew, kurt),
+        deflated_sharpe: honest::dsr(sr, ex.len(), skew, kurt, variance, trials),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn strategy(extra: &str) -> Strategy {
+        let text = format!(
+            r#"version = 1
+name = "t"
+[params]
+fast = 10
+slow = 50
+[assets]
+a = {{ file = "a.csv", column = "close" }}
+[signals]
+x = "sma(a, fast) > sma(a, slow)"
+[[rules]]
+when = "x"
+weights = {{ a = 1 }}
+[[rules]]
+otherwise = true
+weights = {{ cash = 1 }}
+{extra}"#
+        );
+        crate::spec::parse(Path::new("s.toml"), &text).unwrap()
+    }
+
+    fn errors(s: &Strategy, flags: &[&str]) -> String {
+        let flags: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
+        match build(s, &flags) {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn product_and_constraints() {
+        let s = strategy("[sweep]\nparams.fast = { range = [10, 30], step = 10 }\nparams.slow = [20, 40]\nexecution.commission_bps = [0, 5]\nconstraints = [\"fast < slow\"]\n");
+        let sw = build(&s, &[]).unwrap();
+        assert_eq!(sw.product, 12);
+        // (10,20) (10,40) (20,40) (30,40) survive, times 2 commissions.
+        assert_eq!(sw.variants.len(), 8);
+        assert_eq!(sw.variants[0], vec![10.0, 20.0, 0.0]);
+        assert_eq!(sw.variants[1], vec![10.0, 20.0, 5.0]);
+        assert_eq!(sw.variants[7], vec![30.0, 40.0, 5.0]);
+    }
+
+    #[test]
+    fn flags_replace_and_add_axes() {
+        let s = strategy("[sweep]\nparams.fast = [5, 10]\n");
+        let sw = build(
+            &s,
+            &[
+                "params.fast=2..8:3".into(),
+                "execution.slippage_bps=1,2".into(),
+            ],
+        )
+        .unwrap();
+        assert_eq!(sw.axes[0].values, vec![2.0, 5.0, 8.0]);
+        assert_eq!(sw.axes[1].path, "execution.slippage_bps");
+        assert_eq!(sw.variants.len(), 6);
+        assert_eq!(range_values(1.0, 252.0, 4.0).unwrap().last(), Some(&249.0));
+        assert_eq!(range_values(0.0, 1.0, 0.25).unwrap().len(), 5);
+        assert_eq!(range_values(0.0, 1.0, 0.2).unwrap(), vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
+        assert_eq!(range_values(0.1, 0.35, 0.05).unwrap(), vec![0.1, 0.15, 0.2, 0.25, 0.3, 0.35]);
+    }
+
+    #[test]
+    fn bad_sweeps_are_errors_with_line_and_column() {
+        let s = strategy("[sweep]\nparams.fats = [1, 2]\n");
+        assert!(errors(&s, &[]).contains("s.toml:17:8: `sweep.params.fats`: no parameter `fats` in [params] (parameters: fast, slow)"), "{}", errors(&s, &[]));
+        let s = strategy("[sweep]\nsignals.x.lookback = [1, 2]\n");
+        assert!(errors(&s, &[]).contains("cannot sweep `signals.x.lookback`"));
+        let s = strategy("[sweep]\nparams.fast = { range = [30, 10] }\n");
+        let e = errors(&s, &[]);
+        assert!(
+            e.contains("s.toml:17:25:") && e.contains("empty range"),
+            "{e}"
+        );
+        let s = strategy("[sweep]\nparams.fast = []\n");
+        assert!(errors(&s, &[]).contains("the list is empty"));
+        let s = strategy("[sweep]\nparams.fast = [10, 20]\nparams.slow = [5, 8]\nconstraints = [\"fast < slow\"]\n");
+        let e = errors(&s, &[]);
+        assert!(
+            e.contains("s.toml:19:16:")
+                && e.contains("no variant satisfies the constraints (4 variants"),
+            "{e}"
+        );
+        let s = strategy("[sweep]\nparams.fast = [10, 20]\nconstraints = [\"fast < slwo\"]\n");
+        let e = errors(&s, &[]);
+        assert!(
+            e.contains("s.toml:18:24:") && e.contains("unknown name `slwo`"),
+            "{e}"
+        );
+        let s = strategy("");
+        assert!(errors(&s, &["params.fast=1..x"]).contains("`x` is not a number"));
+        assert!(errors(&s, &["nonsense"]).contains("expected PATH=VALUES"));
+        assert!(errors(&s, &[]).contains("nothing to sweep"));
+    }
+
+    #[test]
+    fn ranking_respects_direction_and_nan() {
+        let mut h: Vec<Headline> = (0..4)
+            .map(|i| Headline {
+                total_return: 0.0,
+                cagr: 0.0,
+                volatility: [0.3, 0.1, 0.2, f64::NAN][i],
+                sharpe: [0.5, f64::NAN, 0.9, 0.5][i],
+                sortino: 0.0,
+                max_drawdown: 0.0,
+                calmar: 0.0,
+                ulcer_index: 0.0,
+                trades: 0,
+                annual_turnover: 0.0,
+                total_costs: 0.0,
+                time_in_market: 0.0,
+                final_equity: 0.0,
+            })
+            .collect();
+        assert_eq!(ranking(&h, "sharpe"), vec![2, 0, 3, 1]);
+        assert_eq!(ranking(&h, "volatility"), vec![1, 2, 0, 3]);
+        h.truncate(3);
+        let d = distribution(&h, "sharpe", 2);
+        assert_eq!((d.winner, d.max, d.winner_percentile), (0.9, 0.9, 1.0));
+    }
+}
