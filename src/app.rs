@@ -330,3 +330,34 @@ pub fn walkforward_command(
         dir.display()
     ))
 }
+
+/// `rotor events`.
+pub fn events_command(
+    path: &Path,
+    out: Option<&Path>,
+    samples: Option<usize>,
+    seed: Option<u64>,
+    quiet: bool,
+) -> Result<String> {
+    let mut spec = crate::events::load(path)?;
+    if let Some(n) = samples {
+        spec.samples = n;
+    }
+    if let Some(s) = seed {
+        spec.seed = s;
+    }
+    let panel = data::load_panel(&spec.strategy)?;
+    let study = crate::events::study(&spec, &panel)?;
+    let dir = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| Path::new("out").join(format!("{}-events", spec.name)));
+    report::write_dir_atomically(&dir, |tmp| report::events::write(tmp, &study))?;
+    if quiet {
+        return Ok(String::new());
+    }
+    Ok(format!(
+        "{}results: {}\n",
+        report::events::text(&study),
+        dir.display()
+    ))
+}

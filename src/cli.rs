@@ -128,6 +128,28 @@ pub enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
     },
+    /// Run an event study: when did a condition hold, and what came next?
+    ///
+    /// Lists every event with the condition's inputs, then per horizon the mean, median and hit
+    /// rate of forward returns after events against all days, with a block-bootstrap interval
+    /// and p-value. Writes events.csv, summary.json and path.png/.svg into out/<name>-events/
+    /// (or --out). See docs/events.md.
+    Events {
+        #[arg(value_name = "EVENTS.toml")]
+        file: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Bootstrap samples (overrides the file's [bootstrap] samples).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(100..))]
+        samples: Option<u32>,
+        /// Bootstrap seed (overrides the file's).
+        #[arg(long, value_name = "SEED")]
+        seed: Option<u64>,
+        #[arg(long, short)]
+        quiet: bool,
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+    },
     /// Check strategy files and their data completely, without running them.
     Validate {
         #[arg(required = true, value_name = "STRATEGY.toml")]

@@ -22,6 +22,7 @@ pub mod cli;
 pub mod data;
 pub mod date;
 pub mod error;
+pub mod events;
 pub mod expr;
 pub mod plan;
 pub mod plot;

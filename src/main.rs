@@ -42,6 +42,23 @@ fn main() -> ExitCode {
             })
         }
         Command::Validate { strategies } => rotor::app::validate_command(&strategies),
+        Command::Events {
+            file,
+            out,
+            samples,
+            seed,
+            quiet,
+            threads,
+        } => {
+            set_threads(threads);
+            rotor::app::events_command(
+                &file,
+                out.as_deref(),
+                samples.map(|s| s as usize),
+                seed,
+                quiet,
+            )
+        }
         Command::Sweep {
             strategy,
             params,

@@ -253,7 +253,7 @@ rate = {{ file = {}, column = "value", kind = "rate", unit = "percent" }}
 [signals]
 mom = "ret(a, 20) - ret(b, 20)"
 trend = "a > ema(a, 50) and zscore(a, 30) < 2"
-rates = "change(y, 10) < 0 or streak(ret(a, 1) > 0) >= 3"
+rates = "change(y, 10) < 0 or streak(ret(a, 1) > 0) >= 3 or pct_rank(b) > 0.9"
 [[rules]]
 when = "mom > 0 and (trend or rates)"
 weights = {{ a = 1.0 }}

@@ -100,6 +100,7 @@ pub const FUNCTIONS: &[Function] = &[
     Function { name: "min", args: &[Series, Series], doc: "smaller of two values, bar by bar" },
     Function { name: "max", args: &[Series, Series], doc: "larger of two values, bar by bar" },
     Function { name: "streak", args: &[Series], doc: "number of consecutive bars, up to now, on which the condition held (0 if it does not hold now)" },
+    Function { name: "pct_rank", args: &[Series], doc: "percentile rank of the value within its own history up to now: the share of values so far that are <= it (0 to 1)" },
     Function { name: "bars_since", args: &[Series], doc: "bars since the condition last held (0 on a bar where it holds); infinite if it never has" },
 ];
 

@@ -117,7 +117,14 @@ impl Compiler<'_> {
     }
 
     fn known_names(&self) -> String {
-        let list = |m: &BTreeMap<&str, usize>| m.keys().copied().collect::<Vec<_>>().join(", ");
+        // Internal names (an event's condition, "__event") are not the user's to use.
+        let list = |m: &BTreeMap<&str, usize>| {
+            m.keys()
+                .copied()
+                .filter(|k| !k.starts_with("__"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let mut parts = Vec::new();
         if !self.names.assets.is_empty() {
             parts.push(format!("assets: {}", list(&self.names.assets)));
@@ -125,7 +132,7 @@ impl Compiler<'_> {
         if !self.names.series.is_empty() {
             parts.push(format!("series: {}", list(&self.names.series)));
         }
-        if !self.names.signals.is_empty() {
+        if self.names.signals.keys().any(|k| !k.starts_with("__")) {
             parts.push(format!("signals: {}", list(&self.names.signals)));
         }
         if !self.names.params.is_empty() {

@@ -497,6 +497,107 @@ pub fn write_heatmap(dir: &Path, stem: &str, h: &Heatmap) -> Result<()> {
     Ok(())
 }
 
+/// The average path after events with its band, against all days' average path.
+pub struct EventPath<'a> {
+    pub title: &'a str,
+    /// (bar, mean, low, high) for the events; bars with no event data are skipped.
+    pub events: Vec<(usize, f64, f64, f64)>,
+    /// (bar, mean) over all days.
+    pub all_days: Vec<(usize, f64)>,
+}
+
+fn event_path_chart<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, p: &EventPath) -> Result<()> {
+    let e = err::<DrawingAreaErrorKind<DB::ErrorType>>("the event path chart");
+    root.fill(&WHITE).map_err(&e)?;
+    let max_k = p
+        .events
+        .iter()
+        .map(|x| x.0)
+        .chain(p.all_days.iter().map(|x| x.0))
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let vals = p
+        .events
+        .iter()
+        .flat_map(|x| [x.1, x.2, x.3])
+        .chain(p.all_days.iter().map(|x| x.1))
+        .filter(|v| v.is_finite());
+    let (lo, hi) = vals.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let pad = ((hi - lo) * 0.08).max(1e-4);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(p.title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..max_k as f64, (lo - pad)..(hi + pad))
+        .map_err(&e)?;
+    chart
+        .configure_mesh()
+        .x_desc("bars after the event")
+        .y_label_formatter(&|y| format!("{:.1}%", y * 100.0))
+        .y_desc("average cumulative return")
+        .draw()
+        .map_err(&e)?;
+    let band: Vec<(f64, f64)> = p
+        .events
+        .iter()
+        .map(|x| (x.0 as f64, x.3))
+        .chain(p.events.iter().rev().map(|x| (x.0 as f64, x.2)))
+        .collect();
+    if band.len() > 2 {
+        chart
+            .draw_series(std::iter::once(Polygon::new(band, PALETTE[0].mix(0.2))))
+            .map_err(&e)?;
+    }
+    chart
+        .draw_series(LineSeries::new(
+            p.events.iter().map(|x| (x.0 as f64, x.1)),
+            PALETTE[0].stroke_width(2),
+        ))
+        .map_err(&e)?
+        .label("after events (band: bootstrap interval of the mean)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], PALETTE[0].stroke_width(2)));
+    chart
+        .draw_series(LineSeries::new(
+            p.all_days.iter().map(|x| (x.0 as f64, x.1)),
+            PALETTE[7].stroke_width(2),
+        ))
+        .map_err(&e)?
+        .label("all days")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], PALETTE[7].stroke_width(2)));
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, 0.0), (max_k as f64, 0.0)],
+            BLACK.mix(0.4),
+        )))
+        .map_err(&e)?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(&e)?;
+    root.present().map_err(&e)?;
+    Ok(())
+}
+
+/// Writes the event path chart as `<stem>.png` and `<stem>.svg`.
+pub fn write_event_path(dir: &Path, stem: &str, p: &EventPath) -> Result<()> {
+    register_font();
+    let size = (WIDTH, HEIGHT);
+    event_path_chart(
+        BitMapBackend::new(&dir.join(format!("{stem}.png")), size).into_drawing_area(),
+        p,
+    )?;
+    event_path_chart(
+        SVGBackend::new(&dir.join(format!("{stem}.svg")), size).into_drawing_area(),
+        p,
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

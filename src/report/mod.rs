@@ -2,6 +2,7 @@
 //! A run's folder is written whole into a temporary sibling folder and renamed into place, so a
 //! failure never leaves half a result.
 
+pub mod events;
 pub mod sweep;
 
 use crate::data::Panel;

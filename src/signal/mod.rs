@@ -251,8 +251,51 @@ pub fn call<S: AsRef<[f64]>>(name: &str, args: &[S], n: usize) -> Vec<f64> {
                 })
                 .collect()
         }
+        "pct_rank" => pct_rank(a[0]),
         other => unreachable!("function `{other}` is checked at compile time"),
     }
+}
+
+/// Expanding percentile rank: at bar t, the share of the known values x[0..=t] that are <= x[t]
+/// (NaN values are skipped and give NaN). O(n log n) with a Fenwick tree over value ranks.
+fn pct_rank(x: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..x.len()).filter(|&t| !x[t].is_nan()).collect();
+    order.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    // rank[t] = 1-based position of the last element equal to x[t] in sorted order, so that a
+    // prefix count up to rank[t] counts every value <= x[t].
+    let mut rank = vec![0usize; x.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && x[order[j + 1]] == x[order[i]] {
+            j += 1;
+        }
+        for &t in &order[i..=j] {
+            rank[t] = j + 1;
+        }
+        i = j + 1;
+    }
+    let mut tree = vec![0usize; order.len() + 1];
+    let mut seen = 0usize;
+    let mut out = vec![f64::NAN; x.len()];
+    for t in 0..x.len() {
+        if x[t].is_nan() {
+            continue;
+        }
+        let mut k = rank[t];
+        while k < tree.len() {
+            tree[k] += 1;
+            k += k & k.wrapping_neg();
+        }
+        seen += 1;
+        let (mut k, mut below) = (rank[t], 0usize);
+        while k > 0 {
+            below += tree[k];
+            k -= k & k.wrapping_neg();
+        }
+        out[t] = below as f64 / seen as f64;
+    }
+    out
 }
 
 /// EMA with alpha = 2 / (n + 1), seeded at bar n-1 with the mean of the first n values; a NaN
@@ -513,6 +556,23 @@ mod tests {
             &call("bars_since", &[vec![N, 1.0, N, 0.0]], 0),
             &[N, 0.0, N, 2.0],
         );
+    }
+
+    #[test]
+    fn percentile_rank_against_a_naive_count() {
+        let x = [3.0, 1.0, 4.0, 1.0, 5.0, N, 2.0, 6.0, 5.0];
+        let got = call("pct_rank", &[x.to_vec()], 0);
+        for t in 0..x.len() {
+            if x[t].is_nan() {
+                assert!(got[t].is_nan());
+                continue;
+            }
+            let known: Vec<f64> = x[..=t].iter().copied().filter(|v| !v.is_nan()).collect();
+            let want = known.iter().filter(|v| **v <= x[t]).count() as f64 / known.len() as f64;
+            assert_eq!(got[t], want, "bar {t}");
+        }
+        assert_eq!(got[0], 1.0);
+        assert_eq!(got[3], 0.5); // 1 among 3, 1, 4, 1: two of four are <= 1
     }
 
     #[test]

@@ -278,6 +278,63 @@ fn ser_date<S: serde::Serializer>(d: &Option<Date>, s: S) -> std::result::Result
 }
 
 impl Strategy {
+    /// A strategy with data and expressions only (no rules): what an event study loads.
+    #[allow(clippy::too_many_arguments)]
+    pub fn data_only(
+        path: &Path,
+        text: &str,
+        start: Option<Date>,
+        end: Option<Date>,
+        params: Vec<(String, f64)>,
+        assets: Vec<AssetSpec>,
+        series: Vec<SeriesSpec>,
+        signals: Vec<(String, ExprSrc)>,
+    ) -> Strategy {
+        Strategy {
+            version: FORMAT_VERSION,
+            name: String::new(),
+            description: String::new(),
+            start,
+            end,
+            initial_capital: 1.0,
+            params,
+            assets,
+            series,
+            cash: CashSpec {
+                rate: None,
+                day_count: 360,
+                financing_spread_bps: 0.0,
+                borrow_fee_bps: 0.0,
+            },
+            signals,
+            rules: vec![],
+            rebalance: RebalanceSpec {
+                schedule: Schedule::Daily,
+                day: PeriodDay::Last,
+                every: 1,
+                drift_band: None,
+                min_hold: 0,
+                enter_immediately: false,
+            },
+            execution: ExecutionSpec {
+                fill: Fill::Close,
+                fill_defaulted: true,
+                commission_bps: 0.0,
+                fixed_cost: 0.0,
+                slippage_bps: 0.0,
+                min_trade_bps: 0.0,
+            },
+            benchmarks: vec![],
+            check: CheckSpec {
+                tolerance: DEFAULT_TOLERANCE,
+                tolerances: vec![],
+                hashes: true,
+            },
+            path: path.to_path_buf(),
+            text: text.to_owned(),
+        }
+    }
+
     /// A diagnostic pointing at `span` of this strategy's file.
     pub fn diag(&self, span: &Range<usize>, key: &str, message: impl Into<String>) -> Diagnostic {
         let (l, c) = line_col(&self.text, span.start);
@@ -510,7 +567,7 @@ fn read_strategy(cx: &mut Cx, top: &mut Table) -> Strategy {
     }
 }
 
-fn read_params(cx: &mut Cx, top: &mut Table) -> Vec<(String, f64)> {
+pub(crate) fn read_params(cx: &mut Cx, top: &mut Table) -> Vec<(String, f64)> {
     let Some(t) = top.table(cx, "params") else {
         return vec![];
     };
@@ -570,7 +627,7 @@ fn read_source(cx: &mut Cx, t: &mut Table, allow_rate: bool) -> Option<Source> {
     })
 }
 
-fn read_assets(cx: &mut Cx, top: &mut Table) -> Vec<AssetSpec> {
+pub(crate) fn read_assets(cx: &mut Cx, top: &mut Table) -> Vec<AssetSpec> {
     let Some(t) = top.table(cx, "assets") else {
         return vec![];
     };
@@ -645,7 +702,7 @@ fn placeholder_source(span: Range<usize>) -> Source {
     }
 }
 
-fn read_series(cx: &mut Cx, top: &mut Table) -> Vec<SeriesSpec> {
+pub(crate) fn read_series(cx: &mut Cx, top: &mut Table) -> Vec<SeriesSpec> {
     let Some(t) = top.table(cx, "series") else {
         return vec![];
     };
@@ -708,7 +765,7 @@ fn read_series(cx: &mut Cx, top: &mut Table) -> Vec<SeriesSpec> {
     out
 }
 
-fn read_cash(cx: &mut Cx, top: &mut Table) -> CashSpec {
+pub(crate) fn read_cash(cx: &mut Cx, top: &mut Table) -> CashSpec {
     let mut cash = CashSpec {
         rate: None,
         day_count: 360,
@@ -769,7 +826,7 @@ fn read_cash(cx: &mut Cx, top: &mut Table) -> CashSpec {
     cash
 }
 
-fn expr_src(cx: &mut Cx, node: &Node, key: &str) -> Option<ExprSrc> {
+pub(crate) fn expr_src(cx: &mut Cx, node: &Node, key: &str) -> Option<ExprSrc> {
     match node.get_ref() {
         Value::String(s) => {
             // Point at the expression's first character, not at the opening quote.
@@ -803,7 +860,7 @@ fn expr_src(cx: &mut Cx, node: &Node, key: &str) -> Option<ExprSrc> {
     }
 }
 
-fn read_signals(cx: &mut Cx, top: &mut Table) -> Vec<(String, ExprSrc)> {
+pub(crate) fn read_signals(cx: &mut Cx, top: &mut Table) -> Vec<(String, ExprSrc)> {
     let Some(t) = top.table(cx, "signals") else {
         return vec![];
     };
@@ -1054,7 +1111,7 @@ fn schedule_of(i: usize) -> (Schedule, Option<PeriodDay>) {
     }
 }
 
-fn read_rebalance(cx: &mut Cx, top: &mut Table) -> RebalanceSpec {
+pub(crate) fn read_rebalance(cx: &mut Cx, top: &mut Table) -> RebalanceSpec {
     let mut r = RebalanceSpec {
         schedule: Schedule::Daily,
         day: PeriodDay::Last,
@@ -1138,7 +1195,7 @@ fn read_rebalance(cx: &mut Cx, top: &mut Table) -> RebalanceSpec {
     r
 }
 
-fn read_execution(cx: &mut Cx, top: &mut Table, assets: &[AssetSpec]) -> ExecutionSpec {
+pub(crate) fn read_execution(cx: &mut Cx, top: &mut Table, assets: &[AssetSpec]) -> ExecutionSpec {
     let all_open = !assets.is_empty() && assets.iter().all(|a| a.open.is_some());
     let mut e = ExecutionSpec {
         fill: if all_open {
@@ -1242,7 +1299,7 @@ fn read_benchmarks(cx: &mut Cx, top: &mut Table) -> Vec<BenchmarkSpec> {
     out
 }
 
-fn read_check(cx: &mut Cx, top: &mut Table) -> CheckSpec {
+pub(crate) fn read_check(cx: &mut Cx, top: &mut Table) -> CheckSpec {
     let mut c = CheckSpec {
         tolerance: DEFAULT_TOLERANCE,
         tolerances: vec![],

@@ -907,8 +907,14 @@ weights = {{ cash = 1 }}
         assert_eq!(sw.variants.len(), 6);
         assert_eq!(range_values(1.0, 252.0, 4.0).unwrap().last(), Some(&249.0));
         assert_eq!(range_values(0.0, 1.0, 0.25).unwrap().len(), 5);
-        assert_eq!(range_values(0.0, 1.0, 0.2).unwrap(), vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
-        assert_eq!(range_values(0.1, 0.35, 0.05).unwrap(), vec![0.1, 0.15, 0.2, 0.25, 0.3, 0.35]);
+        assert_eq!(
+            range_values(0.0, 1.0, 0.2).unwrap(),
+            vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+        );
+        assert_eq!(
+            range_values(0.1, 0.35, 0.05).unwrap(),
+            vec![0.1, 0.15, 0.2, 0.25, 0.3, 0.35]
+        );
     }
 
     #[test]

@@ -1,0 +1,170 @@
+//! Outputs of `rotor events`.
+
+use super::write_file;
+use crate::error::Result;
+use crate::events::Study;
+use crate::plot;
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn num(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(num).unwrap_or_default()
+}
+
+fn pct(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x.is_finite() => format!("{:.2}%", x * 100.0),
+        _ => "n/a".into(),
+    }
+}
+
+/// `events.csv`: one row per event: date, the condition's inputs, forward returns (empty when
+/// the data end before the horizon).
+pub fn events_csv(s: &Study) -> String {
+    let mut out = String::from("date");
+    for n in &s.input_names {
+        let _ = write!(out, ",\"{}\"", n.replace('"', "\"\""));
+    }
+    for h in &s.horizons {
+        let _ = write!(out, ",fwd_{}", h.horizon);
+    }
+    out.push('\n');
+    for e in &s.events {
+        out.push_str(&e.date);
+        for v in &e.inputs {
+            let _ = write!(out, ",{}", num(*v));
+        }
+        for f in &e.forward {
+            let _ = write!(out, ",{}", opt(*f));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+pub fn summary_json(s: &Study) -> String {
+    let v = serde_json::json!({
+        "schema": "rotor.events/1",
+        "engine": { "name": "rotor", "version": env!("CARGO_PKG_VERSION") },
+        "study": s,
+    });
+    let mut t = serde_json::to_string_pretty(&v).unwrap_or_default();
+    t.push('\n');
+    t
+}
+
+/// Writes events.csv, summary.json and the path chart into `dir`.
+pub fn write(dir: &Path, s: &Study) -> Result<()> {
+    write_file(dir, "events.csv", &events_csv(s))?;
+    write_file(dir, "summary.json", &summary_json(s))?;
+    let title = format!("{}: {} ({} events)", s.name, s.condition, s.events.len());
+    let p = plot::EventPath {
+        title: &title,
+        events: s
+            .path
+            .iter()
+            .filter_map(|p| Some((p.bar, p.mean?, p.low?, p.high?)))
+            .collect(),
+        all_days: s
+            .path
+            .iter()
+            .filter(|p| p.all_days.is_finite())
+            .map(|p| (p.bar, p.all_days))
+            .collect(),
+    };
+    plot::write_event_path(dir, "path", &p)
+}
+
+/// The terminal report: every event, then the statistics per horizon.
+pub fn text(s: &Study) -> String {
+    let mut out = String::new();
+    let measure = match &s.measure {
+        crate::events::Measure::Asset(a) => format!("forward return of {a}"),
+        crate::events::Measure::Spread { long, short } => {
+            format!("forward return of {long} minus {short}")
+        }
+    };
+    let _ = writeln!(out, "{}: {}", s.name, s.condition);
+    let _ = writeln!(
+        out,
+        "{} to {} ({} bars): the condition held on {} days; {} events with a cooldown of {} bars. Measured: {measure}.\n",
+        s.start,
+        s.end,
+        s.bars,
+        s.condition_days,
+        s.events.len(),
+        s.cooldown
+    );
+    let _ = write!(out, "{:10}", "date");
+    for n in &s.input_names {
+        let _ = write!(out, "  {n:>14}");
+    }
+    for h in &s.horizons {
+        let _ = write!(out, "  {:>8}", format!("+{}", h.horizon));
+    }
+    out.push('\n');
+    for e in &s.events {
+        let _ = write!(out, "{:10}", e.date);
+        for v in &e.inputs {
+            let _ = write!(out, "  {:>14}", format!("{v:.4}"));
+        }
+        for f in &e.forward {
+            let _ = write!(out, "  {:>8}", pct(*f));
+        }
+        out.push('\n');
+    }
+    let b = &s.bootstrap;
+    let _ = writeln!(
+        out,
+        "\n{:>7} {:>6} {:>7} {:>8} {:>8} {:>6} {:>9} {:>9} {:>6} {:>9} {:>20} {:>7}",
+        "horizon",
+        "events",
+        "missing",
+        "mean",
+        "median",
+        "hit",
+        "all mean",
+        "all med",
+        "all hit",
+        "diff",
+        format!("{:.0}% interval", b.confidence * 100.0),
+        "p"
+    );
+    for h in &s.horizons {
+        let _ = writeln!(
+            out,
+            "{:>7} {:>6} {:>7} {:>8} {:>8} {:>6} {:>9} {:>9} {:>6} {:>9} {:>20} {:>7}",
+            h.horizon,
+            h.events,
+            h.missing,
+            pct(h.mean),
+            pct(h.median),
+            pct(h.hit_rate),
+            pct(Some(h.all_mean)),
+            pct(Some(h.all_median)),
+            pct(Some(h.all_hit_rate)),
+            pct(h.difference),
+            match (h.ci_low, h.ci_high) {
+                (Some(a), Some(c)) => format!("[{}, {}]", pct(Some(a)), pct(Some(c))),
+                _ => "n/a".into(),
+            },
+            h.p_value
+                .map(|p| format!("{p:.3}"))
+                .unwrap_or_else(|| "n/a".into())
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nInterval and p-value: {} ({} samples, blocks of {} bars, seed {}); the interval is for the difference of means, the p-value two-sided for no difference.",
+        b.method, b.samples, b.block, b.seed
+    );
+    out
+}
