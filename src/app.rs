@@ -207,16 +207,20 @@ fn progress_bar(len: usize, quiet: bool) -> indicatif::ProgressBar {
     pb
 }
 
+/// Options of `rotor sweep`.
+pub struct SweepOptions<'a> {
+    pub rank: &'a str,
+    pub top: usize,
+    pub heatmaps: &'a [String],
+    /// Equity curves of this many best variants to write.
+    pub curves: usize,
+    pub out: Option<&'a Path>,
+    pub quiet: bool,
+}
+
 /// `rotor sweep`.
-pub fn sweep_command(
-    path: &Path,
-    params: &[String],
-    rank: &str,
-    top: usize,
-    heatmaps: &[String],
-    out: Option<&Path>,
-    quiet: bool,
-) -> Result<String> {
+pub fn sweep_command(path: &Path, params: &[String], o: &SweepOptions) -> Result<String> {
+    let (rank, top, heatmaps, out, quiet) = (o.rank, o.top, o.heatmaps, o.out, o.quiet);
     use crate::sweep;
     sweep::rank_metric(rank).map_err(|m| flag_error("--rank", m))?;
     let (strategy, _) = check(path)?;
@@ -249,7 +253,26 @@ pub fn sweep_command(
     let dir = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| Path::new("out").join(format!("{}-sweep", strategy.name)));
-    report::write_dir_atomically(&dir, |tmp| report::sweep::write(tmp, &r))?;
+    // Only the requested best curves are recomputed and kept.
+    let curves: Vec<(usize, Vec<f64>)> = order
+        .iter()
+        .take(o.curves)
+        .map(|&i| {
+            let p = plan::compile(&sweep::apply(&strategy, &sw.axes, &sw.variants[i]))?;
+            Ok((i, crate::sim::run(&panel, &p).equity))
+        })
+        .collect::<Result<_>>()?;
+    report::write_dir_atomically(&dir, |tmp| {
+        report::sweep::write(tmp, &r)?;
+        if !curves.is_empty() {
+            report::write_file(
+                tmp,
+                "top_equity.csv",
+                &report::sweep::curves_csv(&panel.dates, &curves),
+            )?;
+        }
+        Ok(())
+    })?;
     if quiet {
         return Ok(String::new());
     }

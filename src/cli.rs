@@ -88,6 +88,10 @@ pub enum Command {
         /// (names or paths; repeatable).
         #[arg(long, value_name = "A,B")]
         heatmap: Vec<String>,
+        /// Also write the equity curves of the N best variants (top_equity.csv); only these
+        /// curves are kept, whatever the number of variants.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        curves: usize,
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         #[arg(long, short)]

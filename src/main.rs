@@ -65,20 +65,21 @@ fn main() -> ExitCode {
             rank,
             top,
             heatmap,
+            curves,
             out,
             quiet,
             threads,
         } => {
             set_threads(threads);
-            rotor::app::sweep_command(
-                &strategy,
-                &params,
-                &rank,
+            let options = rotor::app::SweepOptions {
+                rank: &rank,
                 top,
-                &heatmap,
-                out.as_deref(),
+                heatmaps: &heatmap,
+                curves,
+                out: out.as_deref(),
                 quiet,
-            )
+            };
+            rotor::app::sweep_command(&strategy, &params, &options)
         }
         Command::Walkforward {
             strategy,

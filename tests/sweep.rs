@@ -63,6 +63,8 @@ fn sweep_csv_matches_rotor_run_and_is_identical_across_threads() {
             "--threads".to_owned(),
             threads.to_owned(),
             "--quiet".to_owned(),
+            "--curves".to_owned(),
+            "2".to_owned(),
             "--out".to_owned(),
             out.display().to_string(),
         ]
@@ -78,6 +80,7 @@ fn sweep_csv_matches_rotor_run_and_is_identical_across_threads() {
         "summary.json",
         "heatmap_lookback_commission_bps.svg",
         "heatmap_lookback_commission_bps.png",
+        "top_equity.csv",
     ] {
         let x = std::fs::read(a.join(f)).unwrap();
         assert!(!x.is_empty());
@@ -123,6 +126,10 @@ fn sweep_csv_matches_rotor_run_and_is_identical_across_threads() {
     let cagr: f64 = row[4].parse().unwrap();
     assert_eq!(cagr, stats["metrics"]["cagr"].as_f64().unwrap());
 
+    // The best variant's curve ends at its final equity.
+    let curves = std::fs::read_to_string(a.join("top_equity.csv")).unwrap();
+    assert_eq!(curves.lines().count(), 1 + 6593);
+
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(a.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["variants"], 104);
@@ -133,6 +140,14 @@ fn sweep_csv_matches_rotor_run_and_is_identical_across_threads() {
         "deflating can only lower it: {dsr} vs {psr}"
     );
     assert_eq!(summary["distribution"]["winner_percentile"], 1.0);
+    let best_final = summary["best"]["metrics"]["final_equity"].as_f64().unwrap();
+    let last: Vec<&str> = curves.lines().last().unwrap().split(',').collect();
+    assert_eq!(last[1].parse::<f64>().unwrap(), best_final);
+    assert!(curves
+        .lines()
+        .next()
+        .unwrap()
+        .starts_with(&format!("date,variant_{},", summary["best"]["variant"])));
 }
 
 #[test]

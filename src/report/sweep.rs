@@ -358,3 +358,20 @@ pub fn walkforward_text(strategy: &str, wf: &WalkForward, sw: &Sweep) -> String 
     );
     s
 }
+
+/// `top_equity.csv`: the equity curves of the best variants, one column per variant.
+pub fn curves_csv(dates: &[crate::date::Date], curves: &[(usize, Vec<f64>)]) -> String {
+    let mut s = String::from("date");
+    for (i, _) in curves {
+        let _ = write!(s, ",variant_{i}");
+    }
+    s.push('\n');
+    for (t, d) in dates.iter().enumerate() {
+        s.push_str(&date::format(*d));
+        for (_, c) in curves {
+            let _ = write!(s, ",{}", num(c[t]));
+        }
+        s.push('\n');
+    }
+    s
+}
