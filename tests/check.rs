@@ -2,25 +2,8 @@
 
 mod common;
 
-#[allow(unused_imports)]
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn rotor(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rotor"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// A temporary folder with copies of two shipped strategies (their data paths stay relative to
 /// the project root, where tests run).

@@ -4,14 +4,8 @@ mod common;
 
 use common::*;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn rotor(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rotor"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

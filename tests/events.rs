@@ -4,22 +4,6 @@ mod common;
 
 use common::*;
 use rotor::events;
-use std::process::{Command, Output};
-
-fn rotor(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rotor"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn event_file(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
     write(dir, "e.toml", &format!("version = 1\nname = \"e\"\n{body}"))

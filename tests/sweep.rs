@@ -2,28 +2,11 @@
 
 mod common;
 
-#[allow(unused_imports)]
 use common::*;
 use rotor::{app, plan, sim, stats, sweep};
 use std::path::Path;
-use std::process::{Command, Output};
 
 const SWEEP: &str = "strategies/sweeps/iwm_spy_momentum.toml";
-
-fn rotor(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rotor"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 #[test]
 fn every_variant_equals_a_plain_run_of_its_strategy() {

@@ -14,6 +14,16 @@ const HEIGHT: u32 = 600;
 /// At most this many points per line: a chart is ~1,100 pixels wide.
 const MAX_POINTS: usize = 2400;
 
+/// Draws one chart twice, as `<stem>.png` (bitmap, bundled font) and `<stem>.svg`.
+macro_rules! png_and_svg {
+    ($dir:expr, $stem:expr, $draw:ident, $($arg:expr),*) => {{
+        register_font();
+        let size = (WIDTH, HEIGHT);
+        $draw(BitMapBackend::new(&$dir.join(format!("{}.png", $stem)), size).into_drawing_area(), $($arg),*)?;
+        $draw(SVGBackend::new(&$dir.join(format!("{}.svg", $stem)), size).into_drawing_area(), $($arg),*)?;
+    }};
+}
+
 static FONT: Once = Once::new();
 
 fn register_font() {
@@ -280,50 +290,27 @@ pub struct ChartData<'a> {
 
 /// Writes `equity`, `drawdown` and `allocation` charts as `.png` and `.svg` into `dir`.
 pub fn write_all(dir: &Path, c: &ChartData) -> Result<()> {
-    register_font();
-    let size = (WIDTH, HEIGHT);
     let eq_title = format!("{}: equity (log scale)", c.title);
     let dd_title = format!("{}: drawdown", c.title);
     let al_title = format!("{}: allocation", c.title);
-    let p = |name: &str| dir.join(name);
-    equity_chart(
-        BitMapBackend::new(&p("equity.png"), size).into_drawing_area(),
-        &eq_title,
-        c.dates,
-        &c.lines,
-    )?;
-    equity_chart(
-        SVGBackend::new(&p("equity.svg"), size).into_drawing_area(),
-        &eq_title,
-        c.dates,
-        &c.lines,
-    )?;
-    drawdown_chart(
-        BitMapBackend::new(&p("drawdown.png"), size).into_drawing_area(),
+    png_and_svg!(dir, "equity", equity_chart, &eq_title, c.dates, &c.lines);
+    png_and_svg!(
+        dir,
+        "drawdown",
+        drawdown_chart,
         &dd_title,
         c.dates,
-        c.drawdown,
-    )?;
-    drawdown_chart(
-        SVGBackend::new(&p("drawdown.svg"), size).into_drawing_area(),
-        &dd_title,
-        c.dates,
-        c.drawdown,
-    )?;
-    allocation_chart(
-        BitMapBackend::new(&p("allocation.png"), size).into_drawing_area(),
+        c.drawdown
+    );
+    png_and_svg!(
+        dir,
+        "allocation",
+        allocation_chart,
         &al_title,
         c.dates,
         c.asset_names,
-        c.weights,
-    )?;
-    allocation_chart(
-        SVGBackend::new(&p("allocation.svg"), size).into_drawing_area(),
-        &al_title,
-        c.dates,
-        c.asset_names,
-        c.weights,
-    )?;
+        c.weights
+    );
     Ok(())
 }
 
@@ -335,20 +322,7 @@ pub fn write_equity(
     dates: &[Date],
     lines: &[Line],
 ) -> Result<()> {
-    register_font();
-    let size = (WIDTH, HEIGHT);
-    equity_chart(
-        BitMapBackend::new(&dir.join(format!("{stem}.png")), size).into_drawing_area(),
-        title,
-        dates,
-        lines,
-    )?;
-    equity_chart(
-        SVGBackend::new(&dir.join(format!("{stem}.svg")), size).into_drawing_area(),
-        title,
-        dates,
-        lines,
-    )?;
+    png_and_svg!(dir, stem, equity_chart, title, dates, lines);
     Ok(())
 }
 
@@ -484,16 +458,7 @@ fn heatmap_chart<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, h: &Heatmap) 
 
 /// Writes a heatmap as `<stem>.png` and `<stem>.svg`.
 pub fn write_heatmap(dir: &Path, stem: &str, h: &Heatmap) -> Result<()> {
-    register_font();
-    let size = (WIDTH, HEIGHT);
-    heatmap_chart(
-        BitMapBackend::new(&dir.join(format!("{stem}.png")), size).into_drawing_area(),
-        h,
-    )?;
-    heatmap_chart(
-        SVGBackend::new(&dir.join(format!("{stem}.svg")), size).into_drawing_area(),
-        h,
-    )?;
+    png_and_svg!(dir, stem, heatmap_chart, h);
     Ok(())
 }
 
@@ -585,16 +550,7 @@ fn event_path_chart<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, p: &EventP
 
 /// Writes the event path chart as `<stem>.png` and `<stem>.svg`.
 pub fn write_event_path(dir: &Path, stem: &str, p: &EventPath) -> Result<()> {
-    register_font();
-    let size = (WIDTH, HEIGHT);
-    event_path_chart(
-        BitMapBackend::new(&dir.join(format!("{stem}.png")), size).into_drawing_area(),
-        p,
-    )?;
-    event_path_chart(
-        SVGBackend::new(&dir.join(format!("{stem}.svg")), size).into_drawing_area(),
-        p,
-    )?;
+    png_and_svg!(dir, stem, event_path_chart, p);
     Ok(())
 }
 

@@ -194,28 +194,8 @@ pub fn call<S: AsRef<[f64]>>(name: &str, args: &[S], n: usize) -> Vec<f64> {
             })
             .collect(),
         "abs" => a[0].iter().map(|v| v.abs()).collect(),
-        "min" => a[0]
-            .iter()
-            .zip(a[1])
-            .map(|(x, y)| {
-                if x.is_nan() || y.is_nan() {
-                    f64::NAN
-                } else {
-                    x.min(*y)
-                }
-            })
-            .collect(),
-        "max" => a[0]
-            .iter()
-            .zip(a[1])
-            .map(|(x, y)| {
-                if x.is_nan() || y.is_nan() {
-                    f64::NAN
-                } else {
-                    x.max(*y)
-                }
-            })
-            .collect(),
+        "min" => pairwise(a[0], a[1], f64::min),
+        "max" => pairwise(a[0], a[1], f64::max),
         "streak" => {
             let mut count = f64::NAN;
             a[0].iter()
@@ -296,6 +276,20 @@ fn pct_rank(x: &[f64]) -> Vec<f64> {
         out[t] = below as f64 / seen as f64;
     }
     out
+}
+
+/// `f` of two series bar by bar; unknown where either is.
+fn pairwise(x: &[f64], y: &[f64], f: fn(f64, f64) -> f64) -> Vec<f64> {
+    x.iter()
+        .zip(y)
+        .map(|(&a, &b)| {
+            if a.is_nan() || b.is_nan() {
+                f64::NAN
+            } else {
+                f(a, b)
+            }
+        })
+        .collect()
 }
 
 /// EMA with alpha = 2 / (n + 1), seeded at bar n-1 with the mean of the first n values; a NaN

@@ -567,25 +567,37 @@ fn read_strategy(cx: &mut Cx, top: &mut Table) -> Strategy {
     }
 }
 
-pub(crate) fn read_params(cx: &mut Cx, top: &mut Table) -> Vec<(String, f64)> {
-    let Some(t) = top.table(cx, "params") else {
+/// The entries of a table of named things (`[params]`, `[signals]`): each name checked, each
+/// value read by `read`.
+fn named<T>(
+    cx: &mut Cx,
+    top: &mut Table,
+    section: &str,
+    what: &str,
+    read: impl Fn(&mut Cx, &Node, &str) -> Option<T>,
+) -> Vec<(String, T)> {
+    let Some(t) = top.table(cx, section) else {
         return vec![];
     };
     let mut out = Vec::new();
     for (k, node) in t.entries {
-        let key = join("params", k.get_ref());
+        let key = join(section, k.get_ref());
         if !valid_name(k.get_ref()) {
             cx.err(
                 &k.span(),
                 &key,
-                "expected a name of letters, digits and '_' starting with a letter",
+                format!("expected a {what} name of letters, digits and '_' starting with a letter"),
             );
         }
-        if let Some(v) = number_of(cx, node, &key) {
+        if let Some(v) = read(cx, node, &key) {
             out.push((k.get_ref().clone(), v));
         }
     }
     out
+}
+
+pub(crate) fn read_params(cx: &mut Cx, top: &mut Table) -> Vec<(String, f64)> {
+    named(cx, top, "params", "parameter", number_of)
 }
 
 fn read_source(cx: &mut Cx, t: &mut Table, allow_rate: bool) -> Option<Source> {
@@ -861,24 +873,7 @@ pub(crate) fn expr_src(cx: &mut Cx, node: &Node, key: &str) -> Option<ExprSrc> {
 }
 
 pub(crate) fn read_signals(cx: &mut Cx, top: &mut Table) -> Vec<(String, ExprSrc)> {
-    let Some(t) = top.table(cx, "signals") else {
-        return vec![];
-    };
-    let mut out = Vec::new();
-    for (k, node) in t.entries {
-        let key = join("signals", k.get_ref());
-        if !valid_name(k.get_ref()) {
-            cx.err(
-                &k.span(),
-                &key,
-                "expected a signal name of letters, digits and '_' starting with a letter",
-            );
-        }
-        if let Some(e) = expr_src(cx, node, &key) {
-            out.push((k.get_ref().clone(), e));
-        }
-    }
-    out
+    named(cx, top, "signals", "signal", expr_src)
 }
 
 fn read_weights(cx: &mut Cx, node: &Node, key: &str) -> Vec<(String, f64)> {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// A deterministic pseudo-random sequence (64-bit LCG), so tests need no RNG crate.
 pub struct Lcg(pub u64);
@@ -62,4 +63,21 @@ pub fn csv(dates: &[String], cols: &[(&str, &[f64])]) -> String {
 /// A TOML string literal for a path.
 pub fn lit(p: &Path) -> String {
     format!("{:?}", p.display().to_string())
+}
+
+/// Runs the `rotor` binary built for these tests.
+pub fn rotor(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rotor"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Everything the command printed, stdout then stderr.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
