@@ -12,6 +12,9 @@
 //! * [`sim`]: the event loop (fills, costs, cash, financing); parallel runs with rayon.
 //! * [`stats`]: one function per metric, formulas in doc comments and `docs/metrics.md`.
 //! * [`plot`], [`report`]: charts, files, and the terminal summary.
+//! * [`check`]: baselines and regression checks for CI (`rotor check`).
+//! * [`sweep`]: parameter sweeps, probabilistic/deflated Sharpe, walk-forward tests.
+//! * [`events`]: event studies with a block bootstrap.
 //! * [`app`], [`cli`]: the commands; `main.rs` only dispatches.
 //!
 //! The simulator never sees a ticker string, a TOML table or a DataFrame.
