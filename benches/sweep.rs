@@ -69,6 +69,58 @@ fn plain_loop(panel: &Panel, lookbacks: &[usize], costs: &[f64]) -> f64 {
     checksum
 }
 
+/// The same loop, but producing what the engine produces per variant: the equity curve, then
+/// the same headline metrics (`stats::curve`) plus trades, turnover and costs.
+fn plain_loop_same_outputs(panel: &Panel, lookbacks: &[usize], costs: &[f64]) -> f64 {
+    let (a, b) = (&panel.close[0], &panel.close[1]);
+    let n = a.len();
+    let years = stats::years(panel);
+    let month_end: Vec<bool> = (0..n)
+        .map(|t| {
+            t + 1 < n
+                && rotor::date::to_ymd(panel.dates[t + 1]).1
+                    != rotor::date::to_ymd(panel.dates[t]).1
+        })
+        .collect();
+    let mut checksum = 0.0;
+    let mut signal = vec![0i8; n];
+    let mut equity = vec![0.0; n];
+    for &lb in lookbacks {
+        for t in 0..n {
+            signal[t] = if t < lb {
+                -1
+            } else if a[t] / a[t - lb] > b[t] / b[t - lb] {
+                1
+            } else {
+                0
+            };
+        }
+        for &c in costs {
+            let (mut held, mut units, mut cash) = (-1i8, 0.0f64, 10_000.0f64);
+            let (mut trades, mut turnover, mut paid) = (0usize, 0.0, 0.0);
+            for t in 0..n {
+                let px = if held == 1 { a[t] } else { b[t] };
+                let mut e = if held < 0 { cash } else { units * px };
+                if month_end[t] && signal[t] >= 0 && signal[t] != held {
+                    let legs = if held < 0 { 1.0 } else { 2.0 };
+                    let cost = e * c * legs;
+                    trades += legs as usize;
+                    turnover += legs;
+                    paid += cost;
+                    e -= cost;
+                    held = signal[t];
+                    units = e / if held == 1 { a[t] } else { b[t] };
+                    cash = 0.0;
+                }
+                equity[t] = e;
+            }
+            let m = stats::curve(&equity, &panel.cash_ret[1..], years);
+            checksum += m.sharpe + m.max_drawdown + (trades as f64) + turnover / years + paid;
+        }
+    }
+    checksum
+}
+
 fn sweeps(c: &mut Criterion) {
     let (strategy, _) = app::check(Path::new(SWEEP)).expect("the sweep strategy loads");
     let sw = sweep::build(&strategy, &[]).expect("its sweep is valid");
@@ -93,6 +145,9 @@ fn sweeps(c: &mut Criterion) {
     let costs = [0.0, 5e-4, 10e-4, 20e-4];
     g.bench_function("plain loop, 1 thread", |b| {
         b.iter(|| plain_loop(&panel, &lookbacks, &costs))
+    });
+    g.bench_function("plain loop with the same outputs, 1 thread", |b| {
+        b.iter(|| plain_loop_same_outputs(&panel, &lookbacks, &costs))
     });
     g.finish();
 

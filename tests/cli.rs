@@ -6,7 +6,6 @@ use common::*;
 use std::path::Path;
 use std::process::Output;
 
-
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

@@ -320,11 +320,24 @@ fn ema(x: &[f64], n: usize) -> Vec<f64> {
 /// Target weights for every bar, decided from the rules.
 pub struct Decisions {
     pub n_assets: usize,
-    /// `targets[t * n_assets + a]`; meaningful only where `rule[t] >= 0`.
-    pub targets: Vec<f64>,
     /// Index of the rule that fired on bar t, or -1 when it is not known yet (a condition or
     /// score still in its warm-up): then the portfolio is left as it is.
     pub rule: Vec<i32>,
+    /// Per rule: its weights when they are fixed (most rules), `None` for a selection.
+    fixed: Vec<Option<Vec<f64>>>,
+    /// `selected[t * n_assets + a]` on bars decided by a selection rule (empty without one).
+    selected: Vec<f64>,
+}
+
+impl Decisions {
+    /// The target weights decided on bar t (a bar with `rule[t] >= 0`).
+    pub fn target(&self, t: usize) -> &[f64] {
+        let k = self.n_assets;
+        match &self.fixed[self.rule[t] as usize] {
+            Some(w) => w,
+            None => &self.selected[t * k..(t + 1) * k],
+        }
+    }
 }
 
 /// Evaluates all signals of a plan in dependency order.
@@ -387,7 +400,20 @@ pub fn decide(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
         })
         .collect();
 
-    let mut targets = vec![0.0; n * k];
+    let fixed: Vec<Option<Vec<f64>>> = plan
+        .rules
+        .iter()
+        .map(|r| match &r.target {
+            Target::Fixed(w) => Some(w.clone()),
+            Target::Select { .. } => None,
+        })
+        .collect();
+    // Per-bar rows only when a selection rule exists.
+    let mut selected = if fixed.iter().any(|f| f.is_none()) {
+        vec![0.0; n * k]
+    } else {
+        Vec::new()
+    };
     let mut rule = vec![-1; n];
     let mut picked: Vec<usize> = Vec::new();
     // Conditions as plain slices (the fallback as None), so the per-bar test is a few compares.
@@ -408,9 +434,8 @@ pub fn decide(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
             }
         }
         let Some(i) = fired else { continue };
-        let row = &mut targets[t * k..(t + 1) * k];
         match (&plan.rules[i].target, &sels[i]) {
-            (Target::Fixed(w), _) => row.copy_from_slice(w),
+            (Target::Fixed(_), _) => {}
             (
                 Target::Select {
                     top,
@@ -441,6 +466,7 @@ pub fn decide(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
                     })
                     .collect();
                 let total: f64 = raw.iter().sum();
+                let row = &mut selected[t * k..(t + 1) * k];
                 for (&j, r) in picked.iter().zip(&raw) {
                     row[sel.scores[j].0] += weight * r / total;
                 }
@@ -451,8 +477,9 @@ pub fn decide(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
     }
     Decisions {
         n_assets: k,
-        targets,
         rule,
+        fixed,
+        selected,
     }
 }
 

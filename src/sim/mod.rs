@@ -264,7 +264,7 @@ pub fn simulate_with(
                     _ => panel.close[a][t],
                 };
             }
-            let target = &decisions.targets[src * k..(src + 1) * k];
+            let target = decisions.target(src);
             book.cash = cash_now;
             book.rebalance(t, target, &prices);
             cash_now = book.cash;
@@ -279,8 +279,8 @@ pub fn simulate_with(
                 rule[t] = decisions.rule[t];
             }
             book.cash = cash_now;
-            let target = &decisions.targets[t * k..(t + 1) * k];
-            let changed = held.is_none_or(|h| decisions.targets[h * k..(h + 1) * k] != *target);
+            let target = decisions.target(t);
+            let changed = held.is_none_or(|h| decisions.target(h) != target);
             let hold_ok = !changed || last_change.is_none_or(|lc| t - lc >= r.min_hold);
             let e = book.value(|a| prices[a]);
             for a in 0..k {
