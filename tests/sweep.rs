@@ -28,7 +28,7 @@ fn every_variant_equals_a_plain_run_of_its_strategy() {
     }
     // The variants differ: costs and lookbacks change results.
     assert_ne!(results[0], results[1]);
-    assert_ne!(results[0].sharpe, results[2].sharpe);
+    assert_ne!(results[0].curve.sharpe, results[2].curve.sharpe);
 }
 
 #[test]

@@ -233,10 +233,10 @@ pub fn summary_text(r: &SweepReport) -> String {
         let _ = writeln!(
             s,
             " {:>8} {:>8} {:>8} {:>9} {:>7}",
-            pct(h.cagr),
-            f(h.sharpe),
-            f(h.sortino),
-            pct(h.max_drawdown),
+            pct(h.curve.cagr),
+            f(h.curve.sharpe),
+            f(h.curve.sortino),
+            pct(h.curve.max_drawdown),
             h.trades
         );
     }

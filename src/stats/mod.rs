@@ -98,24 +98,17 @@ pub fn years(panel: &Panel) -> f64 {
     (panel.dates[panel.len() - 1] - panel.dates[0]) as f64 / 365.25
 }
 
-/// The headline metrics of a run: what a sweep keeps per variant and `check` compares. Computed
-/// from the equity curve and the run's totals only, by the same functions as the full
-/// statistics, so a variant's numbers equal those of a plain run bit for bit.
+/// The headline metrics of a run: what a sweep keeps per variant. Computed from the equity
+/// curve and the run's totals only, by the same code as the full statistics, so a variant's
+/// numbers equal those of a plain run bit for bit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Headline {
-    pub total_return: f64,
-    pub cagr: f64,
-    pub volatility: f64,
-    pub sharpe: f64,
-    pub sortino: f64,
-    pub max_drawdown: f64,
-    pub calmar: f64,
-    pub ulcer_index: f64,
+    #[serde(flatten)]
+    pub curve: Curve,
     pub trades: usize,
     pub annual_turnover: f64,
     pub total_costs: f64,
     pub time_in_market: f64,
-    pub final_equity: f64,
 }
 
 /// Metrics of an equity curve alone (no trading totals): what walk-forward windows compare.
@@ -130,6 +123,24 @@ pub struct Curve {
     pub calmar: f64,
     pub ulcer_index: f64,
     pub final_equity: f64,
+}
+
+impl Curve {
+    /// A metric by its name in `stats.json` (`sharpe`, `max_drawdown`, ...).
+    pub fn get(&self, name: &str) -> Option<f64> {
+        Some(match name {
+            "total_return" => self.total_return,
+            "cagr" => self.cagr,
+            "volatility" => self.volatility,
+            "sharpe" => self.sharpe,
+            "sortino" => self.sortino,
+            "max_drawdown" => self.max_drawdown,
+            "calmar" => self.calmar,
+            "ulcer_index" => self.ulcer_index,
+            "final_equity" => self.final_equity,
+            _ => return None,
+        })
+    }
 }
 
 /// Curve metrics of `equity` (one value per bar) with `rf` the cash return of bars 1.. and
@@ -231,22 +242,13 @@ fn finish_curve(equity: &[f64], years: f64, c: CurveSums) -> Curve {
 
 pub fn headline(panel: &Panel, run: &RunResult) -> Headline {
     let years = years(panel);
-    let c = curve(&run.equity, &panel.cash_ret[1..], years);
     let t = &run.totals;
     Headline {
-        total_return: c.total_return,
-        cagr: c.cagr,
-        volatility: c.volatility,
-        sharpe: c.sharpe,
-        sortino: c.sortino,
-        max_drawdown: c.max_drawdown,
-        calmar: c.calmar,
-        ulcer_index: c.ulcer_index,
+        curve: curve(&run.equity, &panel.cash_ret[1..], years),
         trades: t.fills,
         annual_turnover: t.turnover / years,
         total_costs: t.commission + t.slippage,
         time_in_market: t.invested_bars as f64 / run.equity.len() as f64,
-        final_equity: c.final_equity,
     }
 }
 
@@ -282,22 +284,22 @@ pub fn compute(panel: &Panel, run: &RunResult, benchmarks: &[(String, RunResult)
         end: date::format(dates[n - 1]),
         bars: n,
         years,
-        final_equity: h.final_equity,
-        total_return: h.total_return,
-        cagr: h.cagr,
-        volatility: h.volatility,
-        sharpe: h.sharpe,
-        sortino: h.sortino,
+        final_equity: h.curve.final_equity,
+        total_return: h.curve.total_return,
+        cagr: h.curve.cagr,
+        volatility: h.curve.volatility,
+        sharpe: h.curve.sharpe,
+        sortino: h.curve.sortino,
         max_drawdown: DrawdownStats {
-            depth: h.max_drawdown,
+            depth: h.curve.max_drawdown,
             peak: date::format(dates[mdd.peak]),
             trough: date::format(dates[mdd.trough]),
             recovery: mdd.recovery.map(|i| date::format(dates[i])),
             duration_days: drawdown::duration_days(&mdd, dates),
             duration_bars: mdd.recovery.unwrap_or(n - 1) - mdd.peak,
         },
-        calmar: h.calmar,
-        ulcer_index: h.ulcer_index,
+        calmar: h.curve.calmar,
+        ulcer_index: h.curve.ulcer_index,
         best_day: Dated {
             date: date::format(dates[bi + 1]),
             value: r[bi],

@@ -667,22 +667,13 @@ pub const RANKABLE: &[(&str, bool)] = &[
 ];
 
 pub fn metric(h: &Headline, name: &str) -> f64 {
-    match name {
-        "sharpe" => h.sharpe,
-        "sortino" => h.sortino,
-        "cagr" => h.cagr,
-        "total_return" => h.total_return,
-        "calmar" => h.calmar,
-        "max_drawdown" => h.max_drawdown,
-        "volatility" => h.volatility,
-        "ulcer_index" => h.ulcer_index,
+    h.curve.get(name).unwrap_or(match name {
         "annual_turnover" => h.annual_turnover,
         "total_costs" => h.total_costs,
-        "final_equity" => h.final_equity,
         "time_in_market" => h.time_in_market,
         "trades" => h.trades as f64,
         _ => f64::NAN,
-    }
+    })
 }
 
 /// Checks a `--rank` name.
@@ -818,7 +809,7 @@ pub fn honesty(
         .map(|(a, b)| a - b)
         .collect();
     let (skew, kurt) = honest::moments(&ex);
-    let per_bar = |h: &Headline| h.sharpe / signal::BARS_PER_YEAR.sqrt();
+    let per_bar = |h: &Headline| h.curve.sharpe / signal::BARS_PER_YEAR.sqrt();
     let srs: Vec<f64> = results
         .iter()
         .map(per_bar)
@@ -954,19 +945,21 @@ weights = {{ cash = 1 }}
     fn ranking_respects_direction_and_nan() {
         let mut h: Vec<Headline> = (0..4)
             .map(|i| Headline {
-                total_return: 0.0,
-                cagr: 0.0,
-                volatility: [0.3, 0.1, 0.2, f64::NAN][i],
-                sharpe: [0.5, f64::NAN, 0.9, 0.5][i],
-                sortino: 0.0,
-                max_drawdown: 0.0,
-                calmar: 0.0,
-                ulcer_index: 0.0,
+                curve: stats::Curve {
+                    total_return: 0.0,
+                    cagr: 0.0,
+                    volatility: [0.3, 0.1, 0.2, f64::NAN][i],
+                    sharpe: [0.5, f64::NAN, 0.9, 0.5][i],
+                    sortino: 0.0,
+                    max_drawdown: 0.0,
+                    calmar: 0.0,
+                    ulcer_index: 0.0,
+                    final_equity: 0.0,
+                },
                 trades: 0,
                 annual_turnover: 0.0,
                 total_costs: 0.0,
                 time_in_market: 0.0,
-                final_equity: 0.0,
             })
             .collect();
         assert_eq!(ranking(&h, "sharpe"), vec![2, 0, 3, 1]);

@@ -171,17 +171,7 @@ fn slice_curve(panel: &Panel, equity: &[f64], r: Range<usize>) -> Curve {
 }
 
 fn curve_metric(c: &Curve, name: &str) -> f64 {
-    match name {
-        "sharpe" => c.sharpe,
-        "sortino" => c.sortino,
-        "cagr" => c.cagr,
-        "total_return" => c.total_return,
-        "calmar" => c.calmar,
-        "max_drawdown" => c.max_drawdown,
-        "volatility" => c.volatility,
-        "ulcer_index" => c.ulcer_index,
-        _ => f64::NAN,
-    }
+    c.get(name).unwrap_or(f64::NAN)
 }
 
 /// Metrics walk-forward can rank by (computed from an equity slice).
