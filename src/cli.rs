@@ -10,7 +10,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "rotor", version, about, long_about, propagate_version = true)]
 #[command(
-    after_help = "Examples:\n  rotor run strategies/small_large_momentum.toml\n  rotor run strategies/*.toml --out results\n  rotor validate strategies/iwm_trend_filter.toml\n\nExit codes: 0 success, 2 bad input or failure (the message on stderr names the file, line and key)."
+    after_help = "Examples:\n  rotor run strategies/small_large_momentum.toml\n  rotor run strategies/*.toml --out results\n  rotor validate strategies/iwm_trend_filter.toml\n  rotor check strategies --format junit > rotor-check.xml\n  rotor sweep strategies/sweeps/iwm_spy_momentum.toml --heatmap lookback,commission_bps\n  rotor walkforward strategies/sweeps/iwm_spy_momentum.toml --train 10y --test 2y\n  rotor events strategies/events/russell_up_sp_down.toml\n\nExit codes: 0 success; 1 (check only) a result drifted or a baseline is missing; 2 bad input\nor failure (the message on stderr names the file, line and key)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -71,6 +71,7 @@ pub enum Command {
     /// parameters and headline metrics), summary.json (best variants, probabilistic and deflated
     /// Sharpe ratio of the winner) and heatmaps into out/<name>-sweep/ (or --out).
     Sweep {
+        /// A strategy file with a [sweep] table (or give --param).
         #[arg(value_name = "STRATEGY.toml")]
         strategy: PathBuf,
         /// A swept parameter: PATH=LOW..HIGH[:STEP] or PATH=V1,V2,... (repeatable), e.g.
@@ -92,10 +93,13 @@ pub enum Command {
         /// curves are kept, whatever the number of variants.
         #[arg(long, value_name = "N", default_value_t = 0)]
         curves: usize,
+        /// Output folder (replaced atomically).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Print nothing on success.
         #[arg(long, short)]
         quiet: bool,
+        /// Worker threads (default: all cores). Results do not depend on it.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
     },
@@ -105,6 +109,7 @@ pub enum Command {
     /// out-of-sample degradation. Writes windows.csv, oos_equity.csv, summary.json and a chart into
     /// out/<name>-walkforward/ (or --out).
     Walkforward {
+        /// A strategy file with a [sweep] table (or give --param).
         #[arg(value_name = "STRATEGY.toml")]
         strategy: PathBuf,
         /// Training span: 10y, 18m or 2520b (bars).
@@ -119,16 +124,20 @@ pub enum Command {
         /// Keep the training start at the first bar (growing training spans).
         #[arg(long)]
         anchored: bool,
+        /// A swept parameter, as for `rotor sweep` (repeatable).
         #[arg(long = "param", value_name = "PATH=VALUES")]
         params: Vec<String>,
         /// Metric that picks the variant: sharpe, sortino, cagr, total_return, calmar,
         /// max_drawdown, volatility, ulcer_index.
         #[arg(long, default_value = "sharpe")]
         rank: String,
+        /// Output folder (replaced atomically).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Print nothing on success.
         #[arg(long, short)]
         quiet: bool,
+        /// Worker threads (default: all cores). Results do not depend on it.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
     },
@@ -139,8 +148,10 @@ pub enum Command {
     /// and p-value. Writes events.csv, summary.json and path.png/.svg into out/<name>-events/
     /// (or --out). See docs/events.md.
     Events {
+        /// The event study file (see strategies/events/).
         #[arg(value_name = "EVENTS.toml")]
         file: PathBuf,
+        /// Output folder (replaced atomically).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Bootstrap samples (overrides the file's [bootstrap] samples).
@@ -149,13 +160,16 @@ pub enum Command {
         /// Bootstrap seed (overrides the file's).
         #[arg(long, value_name = "SEED")]
         seed: Option<u64>,
+        /// Print nothing on success.
         #[arg(long, short)]
         quiet: bool,
+        /// Worker threads (default: all cores). Results do not depend on it.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
     },
     /// Check strategy files and their data completely, without running them.
     Validate {
+        /// Strategy files (TOML).
         #[arg(required = true, value_name = "STRATEGY.toml")]
         strategies: Vec<PathBuf>,
     },
