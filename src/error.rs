@@ -6,7 +6,7 @@
 //! [`Diagnostics`] list before failing, so a user fixes a file in one pass, not one error at a time.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// One problem in one input file.
 #[derive(Debug, Clone, PartialEq)]
@@ -158,11 +158,6 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
-}
-
-/// A short display form for a path in messages.
-pub fn show(path: &Path) -> String {
-    path.display().to_string()
 }
 
 #[cfg(test)]

@@ -20,12 +20,6 @@ use value::{Node, Value};
 /// The only format version this build reads.
 pub const FORMAT_VERSION: i64 = 1;
 
-/// A place in the strategy file, kept so late errors still point at the user's line.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Span {
-    pub range: Range<usize>,
-}
-
 /// An expression as written, with where it sits in the file.
 #[derive(Debug, Clone, Serialize)]
 #[serde(transparent)]

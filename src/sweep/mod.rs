@@ -551,12 +551,6 @@ fn check_values(s: &Strategy, sweep: &Sweep) -> Result<()> {
     diags.into_result(())
 }
 
-/// One variant's result.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Outcome {
-    pub metrics: Headline,
-}
-
 /// Runs every variant. `progress` is called once per finished variant (from any thread).
 pub fn run(
     s: &Strategy,
