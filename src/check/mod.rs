@@ -7,7 +7,7 @@
 //! Tolerances: the baseline's `[tolerances]`, else the strategy's `[check]`, else 1e-9.
 
 use crate::app::{self, Outcome};
-use crate::error::{line_col, Diagnostic, Diagnostics, Error, Result};
+use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::report;
 use crate::spec::reader::{Cx, Table};
 use crate::spec::value::{self, Value};
@@ -181,14 +181,7 @@ impl Baseline {
 
     /// Reads a baseline file; every problem is reported with its line and key.
     pub fn parse(path: &Path, text: &str) -> Result<Baseline> {
-        let doc = value::parse_document(text).map_err(|(msg, span)| {
-            let mut d = Diagnostic::new(path, format!("invalid TOML: {}", msg.trim()));
-            if let Some(span) = span {
-                let (l, c) = line_col(text, span.start);
-                d = d.at(l, c);
-            }
-            Error::input(d)
-        })?;
+        let doc = value::parse_file(path, text)?;
         let mut cx = Cx {
             path,
             text,

@@ -17,12 +17,13 @@
 
 use crate::data::{self, Panel};
 use crate::date;
-use crate::error::{line_col, Diagnostic, Diagnostics, Error, Result};
+use crate::error::{Diagnostics, Error, Result};
 use crate::plan;
 use crate::signal;
 use crate::spec::reader::{Cx, Table};
 use crate::spec::value::{self, Value};
 use crate::spec::{self, ExprSrc, Strategy};
+use crate::stats::returns::{mean, median, quantile};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
@@ -57,14 +58,7 @@ pub struct EventSpec {
 /// Reads an event file; every problem is reported with line, column and key.
 pub fn load(path: &Path) -> Result<EventSpec> {
     let text = spec::read(path)?;
-    let doc = value::parse_document(&text).map_err(|(msg, span)| {
-        let mut d = Diagnostic::new(path, format!("invalid TOML: {}", msg.trim()));
-        if let Some(span) = span {
-            let (l, c) = line_col(&text, span.start);
-            d = d.at(l, c);
-        }
-        Error::input(d)
-    })?;
+    let doc = value::parse_file(path, &text)?;
     let mut cx = Cx {
         path,
         text: &text,
@@ -407,27 +401,6 @@ impl SplitMix {
     pub fn below(&mut self, n: usize) -> usize {
         ((self.next_u64() as u128 * n as u128) >> 64) as usize
     }
-}
-
-fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len() as f64
-}
-
-fn median(v: &[f64]) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let n = s.len();
-    if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        (s[n / 2 - 1] + s[n / 2]) / 2.0
-    }
-}
-
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let pos = q * (sorted.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }
 
 /// Event bars: where the condition is true, at least `cooldown` bars after the previous event.

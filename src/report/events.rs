@@ -1,29 +1,18 @@
 //! Outputs of `rotor events`.
 
-use super::write_file;
+use super::{num, pct, write_file};
 use crate::error::Result;
 use crate::events::Study;
 use crate::plot;
 use std::fmt::Write as _;
 use std::path::Path;
 
-fn num(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v}")
-    } else {
-        String::new()
-    }
+fn pct_opt(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".into(), pct)
 }
 
 fn opt(v: Option<f64>) -> String {
     v.map(num).unwrap_or_default()
-}
-
-fn pct(v: Option<f64>) -> String {
-    match v {
-        Some(x) if x.is_finite() => format!("{:.2}%", x * 100.0),
-        _ => "n/a".into(),
-    }
 }
 
 /// `events.csv`: one row per event: date, the condition's inputs, forward returns (empty when
@@ -117,7 +106,7 @@ pub fn text(s: &Study) -> String {
             let _ = write!(out, "  {:>14}", format!("{v:.4}"));
         }
         for f in &e.forward {
-            let _ = write!(out, "  {:>8}", pct(*f));
+            let _ = write!(out, "  {:>8}", pct_opt(*f));
         }
         out.push('\n');
     }
@@ -145,15 +134,15 @@ pub fn text(s: &Study) -> String {
             h.horizon,
             h.events,
             h.missing,
-            pct(h.mean),
-            pct(h.median),
-            pct(h.hit_rate),
-            pct(Some(h.all_mean)),
-            pct(Some(h.all_median)),
-            pct(Some(h.all_hit_rate)),
-            pct(h.difference),
+            pct_opt(h.mean),
+            pct_opt(h.median),
+            pct_opt(h.hit_rate),
+            pct_opt(Some(h.all_mean)),
+            pct_opt(Some(h.all_median)),
+            pct_opt(Some(h.all_hit_rate)),
+            pct_opt(h.difference),
             match (h.ci_low, h.ci_high) {
-                (Some(a), Some(c)) => format!("[{}, {}]", pct(Some(a)), pct(Some(c))),
+                (Some(a), Some(c)) => format!("[{}, {}]", pct_opt(Some(a)), pct_opt(Some(c))),
                 _ => "n/a".into(),
             },
             h.p_value

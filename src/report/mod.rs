@@ -133,7 +133,8 @@ pub fn stats_json(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Repo
     s
 }
 
-fn num(v: f64) -> String {
+/// A number for CSV files: shortest round-trip form, empty when undefined.
+pub(crate) fn num(v: f64) -> String {
     if v.is_finite() {
         format!("{v}")
     } else {
@@ -287,7 +288,8 @@ pub fn write_outputs(
     })
 }
 
-fn pct(v: f64) -> String {
+/// A fraction as a percentage with 2 decimals for the terminal, "n/a" when undefined.
+pub(crate) fn pct(v: f64) -> String {
     if v.is_finite() {
         format!("{:.2}%", v * 100.0)
     } else {
@@ -295,9 +297,10 @@ fn pct(v: f64) -> String {
     }
 }
 
-fn fix(v: f64) -> String {
+/// A number with `decimals` decimals for the terminal, "n/a" when undefined.
+pub(crate) fn fixed(v: f64, decimals: usize) -> String {
     if v.is_finite() {
-        format!("{v:.2}")
+        format!("{v:.decimals$}")
     } else {
         "n/a".into()
     }
@@ -314,8 +317,8 @@ pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report)
         ("Total return", |s| pct(s.total_return)),
         ("CAGR", |s| pct(s.cagr)),
         ("Volatility (ann.)", |s| pct(s.volatility)),
-        ("Sharpe", |s| fix(s.sharpe)),
-        ("Sortino", |s| fix(s.sortino)),
+        ("Sharpe", |s| fixed(s.sharpe, 2)),
+        ("Sortino", |s| fixed(s.sortino, 2)),
         ("Max drawdown", |s| pct(s.max_drawdown.depth)),
         ("  peak", |s| s.max_drawdown.peak.clone()),
         ("  trough", |s| s.max_drawdown.trough.clone()),
@@ -325,7 +328,7 @@ pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report)
                 .clone()
                 .unwrap_or_else(|| "not yet".into())
         }),
-        ("Calmar", |s| fix(s.calmar)),
+        ("Calmar", |s| fixed(s.calmar, 2)),
         ("Ulcer index", |s| pct(s.ulcer_index)),
         ("Best day", |s| pct(s.best_day.value)),
         ("Worst day", |s| pct(s.worst_day.value)),
@@ -344,8 +347,8 @@ pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report)
         ("Time in market", |s| pct(s.time_in_market)),
         ("Trades", |s| s.trades.to_string()),
         ("Turnover (ann.)", |s| pct(s.annual_turnover)),
-        ("Costs", |s| fix(s.total_costs)),
-        ("Final equity", |s| fix(s.final_equity)),
+        ("Costs", |s| fixed(s.total_costs, 2)),
+        ("Final equity", |s| fixed(s.final_equity, 2)),
     ];
     let mut out = String::new();
     let _ = writeln!(
@@ -401,13 +404,13 @@ pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report)
                 out,
                 "  {:18} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
                 r.benchmark,
-                fix(r.beta),
+                fixed(r.beta, 2),
                 pct(r.alpha),
-                fix(r.correlation),
+                fixed(r.correlation, 2),
                 pct(r.tracking_error),
-                fix(r.information_ratio),
-                fix(r.up_capture),
-                fix(r.down_capture)
+                fixed(r.information_ratio, 2),
+                fixed(r.up_capture, 2),
+                fixed(r.down_capture, 2)
             );
         }
     }

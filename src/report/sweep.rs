@@ -1,6 +1,6 @@
 //! Outputs of `rotor sweep` and `rotor walkforward`.
 
-use super::write_file;
+use super::{fixed, num, pct, write_file};
 use crate::data::load::{write_parquet, OutColumn};
 use crate::date;
 use crate::error::Result;
@@ -28,14 +28,6 @@ pub const COLUMNS: &[&str] = &[
     "time_in_market",
     "final_equity",
 ];
-
-fn num(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v}")
-    } else {
-        String::new()
-    }
-}
 
 pub fn sweep_csv(sw: &Sweep, results: &[Headline]) -> String {
     let mut s = String::from("variant");
@@ -188,22 +180,6 @@ pub fn write(dir: &Path, r: &SweepReport) -> Result<()> {
     Ok(())
 }
 
-fn f(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v:.3}")
-    } else {
-        "n/a".into()
-    }
-}
-
-fn pct(v: f64) -> String {
-    if v.is_finite() {
-        format!("{:.2}%", v * 100.0)
-    } else {
-        "n/a".into()
-    }
-}
-
 /// The terminal summary: the best variants and the honest statistics of the winner.
 pub fn summary_text(r: &SweepReport) -> String {
     let mut s = String::new();
@@ -234,8 +210,8 @@ pub fn summary_text(r: &SweepReport) -> String {
             s,
             " {:>8} {:>8} {:>8} {:>9} {:>7}",
             pct(h.curve.cagr),
-            f(h.curve.sharpe),
-            f(h.curve.sortino),
+            fixed(h.curve.sharpe, 3),
+            fixed(h.curve.sortino, 3),
             pct(h.curve.max_drawdown),
             h.trades
         );
@@ -245,21 +221,21 @@ pub fn summary_text(r: &SweepReport) -> String {
         s,
         "\n{} over all variants: mean {}, median {}, 5%-95% {} to {}; the winner's {} is {} standard deviations above the mean",
         d.metric,
-        f(d.mean),
-        f(d.median),
-        f(d.p05),
-        f(d.p95),
-        f(d.winner),
-        f(d.winner_z)
+        fixed(d.mean, 3),
+        fixed(d.median, 3),
+        fixed(d.p05, 3),
+        fixed(d.p95, 3),
+        fixed(d.winner, 3),
+        fixed(d.winner_z, 3)
     );
     let h = r.honesty;
     let _ = writeln!(
         s,
         "Honest Sharpe of the winner: probabilistic Sharpe ratio {} (P[true Sharpe > 0]); deflated Sharpe ratio {} \
          (P[true Sharpe > {} a year, the best that {} unskilled trials would show])",
-        f(h.probabilistic_sharpe),
-        f(h.deflated_sharpe),
-        f(h.expected_max_sharpe * crate::signal::BARS_PER_YEAR.sqrt()),
+        fixed(h.probabilistic_sharpe, 3),
+        fixed(h.deflated_sharpe, 3),
+        fixed(h.expected_max_sharpe * crate::signal::BARS_PER_YEAR.sqrt(), 3),
         h.trials
     );
     s
@@ -340,7 +316,12 @@ pub fn walkforward_text(strategy: &str, wf: &WalkForward, sw: &Sweep) -> String 
         for x in &w.params {
             let _ = write!(s, " {:>12}", format!("{x}"));
         }
-        let _ = writeln!(s, " {:>9} {:>9}", f(w.train_metric), f(w.test_metric));
+        let _ = writeln!(
+            s,
+            " {:>9} {:>9}",
+            fixed(w.train_metric, 3),
+            fixed(w.test_metric, 3)
+        );
     }
     let o = &wf.out_of_sample;
     let _ = writeln!(
@@ -349,12 +330,12 @@ pub fn walkforward_text(strategy: &str, wf: &WalkForward, sw: &Sweep) -> String 
         date::format(wf.dates[0]),
         date::format(wf.dates[wf.dates.len() - 1]),
         pct(o.cagr),
-        f(o.sharpe),
+        fixed(o.sharpe, 3),
         pct(o.max_drawdown),
         wf.metric,
-        f(wf.in_sample_mean),
-        f(wf.out_of_sample_mean),
-        f(wf.degradation_ratio)
+        fixed(wf.in_sample_mean, 3),
+        fixed(wf.out_of_sample_mean, 3),
+        fixed(wf.degradation_ratio, 3)
     );
     s
 }

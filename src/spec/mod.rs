@@ -358,17 +358,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Strategy> {
 /// errors) and every problem found. Only a TOML syntax error stops it early. Used to report
 /// problems of later stages (names, expressions) together with these.
 pub fn parse_partial(path: &Path, text: &str) -> Result<(Strategy, Diagnostics)> {
-    let doc = match value::parse_document(text) {
-        Ok(doc) => doc,
-        Err((msg, span)) => {
-            let mut d = Diagnostic::new(path, format!("invalid TOML: {}", msg.trim()));
-            if let Some(span) = span {
-                let (l, c) = line_col(text, span.start);
-                d = d.at(l, c);
-            }
-            return Err(Error::input(d));
-        }
-    };
+    let doc = value::parse_file(path, text)?;
     let mut cx = Cx {
         path,
         text,

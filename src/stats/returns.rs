@@ -18,6 +18,30 @@ pub fn mean(x: &[f64]) -> f64 {
     x.iter().sum::<f64>() / x.len() as f64
 }
 
+/// Linear-interpolation quantile of sorted values (q in [0, 1]); NaN when empty.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// Median: the middle value, or the mean of the two middle values.
+pub fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    if n == 0 {
+        f64::NAN
+    } else if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    }
+}
+
 /// Sample standard deviation: sqrt( sum (x - mean)^2 / (n - 1) ).
 pub fn stdev(x: &[f64]) -> f64 {
     if x.len() < 2 {
@@ -59,6 +83,18 @@ pub fn sortino(r: &[f64], rf: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantiles_and_medians() {
+        let v = [1.0, 2.0, 4.0, 8.0];
+        assert_eq!(quantile(&v, 0.0), 1.0);
+        assert_eq!(quantile(&v, 1.0), 8.0);
+        assert_eq!(quantile(&v, 0.5), 3.0); // halfway between 2 and 4
+        assert_eq!(quantile(&v, 0.25), 1.75); // position 0.75 between 1 and 2
+        assert!(quantile(&[], 0.5).is_nan());
+        assert_eq!(median(&[4.0, 1.0, 2.0, 8.0]), 3.0);
+        assert_eq!(median(&[5.0, 1.0, 3.0]), 3.0);
+    }
 
     #[test]
     fn hand_computed() {

@@ -332,7 +332,7 @@ pub fn build(s: &Strategy, flags: &[String]) -> Result<Sweep> {
     };
     let mut axes: Vec<(Axis, Range<usize>)> = Vec::new();
     let mut constraints = Vec::new();
-    let doc = value::parse_document(&s.text).map_err(|(m, _)| Error::Other(m))?;
+    let doc = value::parse_file(&s.path, &s.text)?;
     if let Some((_, node)) = doc.iter().find(|(k, _)| k.get_ref() == "sweep") {
         match node.get_ref() {
             Value::Table(entries) => r.walk(entries, "", &mut axes, &mut constraints),
@@ -744,15 +744,6 @@ pub struct Distribution {
     pub winner_percentile: f64,
 }
 
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let pos = q * (sorted.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
-
 pub fn distribution(results: &[Headline], name: &str, winner: usize) -> Distribution {
     let mut v: Vec<f64> = results
         .iter()
@@ -773,11 +764,11 @@ pub fn distribution(results: &[Headline], name: &str, winner: usize) -> Distribu
         mean,
         stdev,
         min: v.first().copied().unwrap_or(f64::NAN),
-        p05: quantile(&v, 0.05),
-        p25: quantile(&v, 0.25),
-        median: quantile(&v, 0.5),
-        p75: quantile(&v, 0.75),
-        p95: quantile(&v, 0.95),
+        p05: stats::returns::quantile(&v, 0.05),
+        p25: stats::returns::quantile(&v, 0.25),
+        median: stats::returns::quantile(&v, 0.5),
+        p75: stats::returns::quantile(&v, 0.75),
+        p95: stats::returns::quantile(&v, 0.95),
         max: v.last().copied().unwrap_or(f64::NAN),
         winner: w,
         winner_z: (w - mean) / stdev,
