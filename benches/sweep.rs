@@ -14,30 +14,37 @@ use std::path::Path;
 
 const SWEEP: &str = "strategies/sweeps/iwm_spy_momentum.toml";
 
+/// Bars that are the last trading day of their month (the data's last bar is not).
+fn month_ends(panel: &Panel) -> Vec<bool> {
+    let d = &panel.dates;
+    (0..d.len())
+        .map(|t| t + 1 < d.len() && rotor::date::to_ymd(d[t + 1]).1 != rotor::date::to_ymd(d[t]).1)
+        .collect()
+}
+
+/// 1 where a's `lb`-bar return beats b's, 0 where not, -1 before the lookback fills.
+fn momentum(a: &[f64], b: &[f64], lb: usize, signal: &mut [i8]) {
+    for t in 0..a.len() {
+        signal[t] = if t < lb {
+            -1
+        } else if a[t] / a[t - lb] > b[t] / b[t - lb] {
+            1
+        } else {
+            0
+        };
+    }
+}
+
 /// The same strategy written directly: per lookback, the signal; per cost, one pass over the
 /// bars with month-end switches at the close, then CAGR, Sharpe and max drawdown in the same pass.
 fn plain_loop(panel: &Panel, lookbacks: &[usize], costs: &[f64]) -> f64 {
     let (a, b) = (&panel.close[0], &panel.close[1]);
     let n = a.len();
-    let month_end: Vec<bool> = (0..n)
-        .map(|t| {
-            t + 1 < n
-                && rotor::date::to_ymd(panel.dates[t + 1]).1
-                    != rotor::date::to_ymd(panel.dates[t]).1
-        })
-        .collect();
+    let month_end = month_ends(panel);
     let mut checksum = 0.0;
     let mut signal = vec![0i8; n];
     for &lb in lookbacks {
-        for t in 0..n {
-            signal[t] = if t < lb {
-                -1
-            } else if a[t] / a[t - lb] > b[t] / b[t - lb] {
-                1
-            } else {
-                0
-            };
-        }
+        momentum(a, b, lb, &mut signal);
         for &c in costs {
             let (mut held, mut units, mut cash) = (-1i8, 0.0f64, 10_000.0f64);
             let (mut sum, mut sumsq, mut peak, mut mdd, mut prev) =
@@ -75,26 +82,12 @@ fn plain_loop_same_outputs(panel: &Panel, lookbacks: &[usize], costs: &[f64]) ->
     let (a, b) = (&panel.close[0], &panel.close[1]);
     let n = a.len();
     let years = stats::years(panel);
-    let month_end: Vec<bool> = (0..n)
-        .map(|t| {
-            t + 1 < n
-                && rotor::date::to_ymd(panel.dates[t + 1]).1
-                    != rotor::date::to_ymd(panel.dates[t]).1
-        })
-        .collect();
+    let month_end = month_ends(panel);
     let mut checksum = 0.0;
     let mut signal = vec![0i8; n];
     let mut equity = vec![0.0; n];
     for &lb in lookbacks {
-        for t in 0..n {
-            signal[t] = if t < lb {
-                -1
-            } else if a[t] / a[t - lb] > b[t] / b[t - lb] {
-                1
-            } else {
-                0
-            };
-        }
+        momentum(a, b, lb, &mut signal);
         for &c in costs {
             let (mut held, mut units, mut cash) = (-1i8, 0.0f64, 10_000.0f64);
             let (mut trades, mut turnover, mut paid) = (0usize, 0.0, 0.0);

@@ -97,6 +97,21 @@ fn money(v: f64) -> String {
     format!("{text}{unit}")
 }
 
+/// Draws the legend and writes the picture out: the last step of every chart with series.
+fn finish<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    mut chart: ChartContext<'a, DB, CT>,
+    root: DrawingArea<DB, Shift>,
+    legend: SeriesLabelPosition,
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .position(legend)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()
+}
+
 /// One named line.
 pub struct Line<'a> {
     pub name: &'a str,
@@ -154,15 +169,7 @@ fn equity_chart<DB: DrawingBackend>(
                 PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
             });
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(&e)?;
-    root.present().map_err(&e)?;
-    Ok(())
+    finish(chart, root, SeriesLabelPosition::UpperLeft).map_err(&e)
 }
 
 fn drawdown_chart<DB: DrawingBackend>(
@@ -267,15 +274,7 @@ fn allocation_chart<DB: DrawingBackend>(
                 .map_err(&e)?;
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(&e)?;
-    root.present().map_err(&e)?;
-    Ok(())
+    finish(chart, root, SeriesLabelPosition::UpperRight).map_err(&e)
 }
 
 /// What the three charts show.
@@ -537,15 +536,7 @@ fn event_path_chart<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, p: &EventP
             BLACK.mix(0.4),
         )))
         .map_err(&e)?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(&e)?;
-    root.present().map_err(&e)?;
-    Ok(())
+    finish(chart, root, SeriesLabelPosition::UpperLeft).map_err(&e)
 }
 
 /// Writes the event path chart as `<stem>.png` and `<stem>.svg`.
