@@ -282,17 +282,20 @@ pub fn simulate_with(
             let target = decisions.target(t);
             let changed = held.is_none_or(|h| decisions.target(h) != target);
             let hold_ok = !changed || last_change.is_none_or(|lc| t - lc >= r.min_hold);
-            let e = book.value(|a| prices[a]);
-            for a in 0..k {
-                current[a] = book.qty[a] * prices[a] / e;
-            }
-            let drift = current
-                .iter()
-                .zip(target)
-                .map(|(w, x)| (w - x).abs())
-                .fold(0.0, f64::max);
+            // The weights' distance from target matters only with a drift band.
             let band_ok = match r.drift_band {
-                Some(band) => drift > band,
+                Some(band) => {
+                    let e = book.value(|a| prices[a]);
+                    for a in 0..k {
+                        current[a] = book.qty[a] * prices[a] / e;
+                    }
+                    let drift = current
+                        .iter()
+                        .zip(target)
+                        .map(|(w, x)| (w - x).abs())
+                        .fold(0.0, f64::max);
+                    drift > band
+                }
                 None => true,
             };
             if hold_ok && band_ok && t + usize::from(ex.fill != Fill::Close) < n {
@@ -328,16 +331,25 @@ pub fn simulate_with(
         // Quiet bars (lean mode, no fill due, no decision, no borrow fee): accrue and mark only,
         // in a tight loop. Same arithmetic as above, so results are identical to the full path.
         if !detail && pending.is_none() && ex.borrow_fee == 0.0 {
-            let due = |u: usize| {
-                (scheduled[u] || (r.enter_immediately && held.is_none())) && decisions.rule[u] >= 0
-            };
-            while t < n && !due(t) {
-                accrue(t, &mut cash_now, &mut interest, &mut financing);
-                equity[t] = mark(t, cash_now, &book.qty);
-                if invested {
-                    book.totals.invested_bars += 1;
+            let entering = r.enter_immediately && held.is_none();
+            let due = |u: usize| (scheduled[u] || entering) && decisions.rule[u] >= 0;
+            let start = t;
+            if let ([q0, q1], [c0, c1]) = (&book.qty[..], &panel.close[..]) {
+                // Two assets, the common case: the same sum as `mark`, operand for operand.
+                while t < n && !due(t) {
+                    accrue(t, &mut cash_now, &mut interest, &mut financing);
+                    equity[t] = cash_now + ((-0.0 + q0 * c0[t]) + q1 * c1[t]);
+                    t += 1;
                 }
-                t += 1;
+            } else {
+                while t < n && !due(t) {
+                    accrue(t, &mut cash_now, &mut interest, &mut financing);
+                    equity[t] = mark(t, cash_now, &book.qty);
+                    t += 1;
+                }
+            }
+            if invested {
+                book.totals.invested_bars += t - start;
             }
         }
     }
