@@ -335,6 +335,115 @@ weights = {{ a = 1 }}
     rejects(&s, &["nope.csv"]);
 }
 
+/// Every row of a used column is checked, before `start` too (warm-up reads those rows), and
+/// non-finite or implausible numbers have their own messages.
+#[test]
+fn data_checks_cover_the_whole_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let dates = weekdays(30);
+    let good: Vec<f64> = (0..30).map(|i| 100.0 + i as f64).collect();
+    let base = csv(&dates, &[("close", &good)]);
+    // Row 4 (file line 6) is 2020-01-07, before `start`.
+    let strategy = |data: &Path| {
+        format!(
+            r#"
+version = 1
+name = "d"
+start = "2020-01-20"
+[assets]
+a = {{ file = {}, column = "close" }}
+[[rules]]
+otherwise = true
+weights = {{ a = 1 }}
+"#,
+            lit(data)
+        )
+    };
+    let cases: Vec<(&str, &str, Vec<&str>)> = vec![
+        (
+            "abc",
+            "text.csv",
+            vec!["text.csv:6", "expected a number, found \"abc\""],
+        ),
+        (
+            "n/a",
+            "na.csv",
+            vec!["na.csv:6", "expected a number, found \"n/a\""],
+        ),
+        (
+            "nan",
+            "nan.csv",
+            vec!["nan.csv:6", "not a finite number", "\"nan\""],
+        ),
+        (
+            "inf",
+            "inf.csv",
+            vec!["inf.csv:6", "not a finite number", "\"inf\""],
+        ),
+        (
+            "1e400",
+            "big.csv",
+            vec!["big.csv:6", "not a finite number", "\"1e400\""],
+        ),
+        (
+            "1e-301",
+            "tiny.csv",
+            vec!["tiny.csv:6", "not a plausible price"],
+        ),
+        (
+            "0",
+            "zero.csv",
+            vec!["zero.csv:6", "expected a positive price, found 0"],
+        ),
+    ];
+    for (cell, name, needles) in &cases {
+        let text = base.replace("2020-01-07,104", &format!("2020-01-07,{cell}"));
+        assert_ne!(text, base);
+        let data = write(dir.path(), name, &text);
+        let s = write(dir.path(), &format!("{name}.toml"), &strategy(&data));
+        rejects(&s, needles);
+    }
+
+    // Assets that share no dates: the message names every asset's file and range.
+    let early = write(
+        dir.path(),
+        "early.csv",
+        &csv(&dates[..10], &[("close", &good[..10])]),
+    );
+    let late = write(
+        dir.path(),
+        "late.csv",
+        &csv(&dates[20..], &[("close", &good[20..])]),
+    );
+    let s = write(
+        dir.path(),
+        "apart.toml",
+        &format!(
+            r#"
+version = 1
+name = "apart"
+[assets]
+a = {{ file = {}, column = "close" }}
+b = {{ file = {}, column = "close" }}
+[[rules]]
+otherwise = true
+weights = {{ a = 0.5, b = 0.5 }}
+"#,
+            lit(&early),
+            lit(&late)
+        ),
+    );
+    rejects(
+        &s,
+        &[
+            "apart.toml",
+            "the assets share no dates: the latest first date is 2020-01-29, the earliest last date 2020-01-14",
+            &format!("asset `a`: {} from 2020-01-01 to 2020-01-14", early.display()),
+            &format!("asset `b`: {} from 2020-01-29 to 2020-02-11", late.display()),
+        ],
+    );
+}
+
 #[test]
 fn cli_usage_errors_exit_2_and_help_exits_0() {
     let o = rotor(&["run"]);

@@ -163,25 +163,26 @@ commission_bps = 10
         sim::run(&p.panel, &p.plan)
     };
     // The condition is true on bars 1 and 2 (closes 11.0, 11.5), false from bar 3.
-    // Buying with all-cash equity E at price p: qty = E(1-c)/p, commission = E(1-c)c,
-    // leaving cash E c^2. Selling qty at p: cash += qty p (1 - c).
+    // Buying with all-cash equity E at price p, self-financing: the position is E' = E/(1+c),
+    // qty = E/((1+c)p), commission = E c/(1+c), leaving no cash. (Before exact sizing, the
+    // order was sized on E(1-c) and left E c^2 idle.) Selling qty at p: cash += qty p (1 - c).
     let check = |fill: &str, buy_bar: usize, buy_px: f64, sell_bar: usize, sell_px: f64| {
         let run = run_mode(fill);
         assert_eq!(run.trades.len(), 2, "{fill}: {:?}", run.trades);
         let (b, s) = (&run.trades[0], &run.trades[1]);
         let e = 1000.0;
-        let qty = e * (1.0 - c) / buy_px;
+        let qty = e / ((1.0 + c) * buy_px);
         assert_eq!((b.bar, s.bar), (buy_bar, sell_bar), "{fill}");
         assert!(
             rel_close(b.quantity, qty, 1e-12) && b.price == buy_px,
             "{fill}: {b:?}"
         );
-        assert!(rel_close(b.commission, e * (1.0 - c) * c, 1e-12));
+        assert!(rel_close(b.commission, e * c / (1.0 + c), 1e-12));
         assert!(
             rel_close(s.quantity, -qty, 1e-12) && s.price == sell_px,
             "{fill}: {s:?}"
         );
-        let final_cash = e * c * c + qty * sell_px * (1.0 - c);
+        let final_cash = qty * sell_px * (1.0 - c);
         assert!(
             rel_close(run.equity[5], final_cash, 1e-12),
             "{fill}: {} vs {final_cash}",
@@ -496,6 +497,8 @@ fn trading_statistics_of_a_hand_made_run() {
         day_count: 360.0,
         inputs: vec![],
         dropped_dates: 0,
+        warmup: 0,
+        history: None,
     };
     let trade = |bar, asset, quantity| Trade {
         bar,
@@ -524,6 +527,7 @@ fn trading_statistics_of_a_hand_made_run() {
         },
         rule: vec![0; 5],
         same_bar: false,
+        first_known: Some(0),
     };
     let s = rotor::stats::compute(&panel, &run, &[]);
     let years = 4.0 / 365.25;

@@ -181,33 +181,17 @@ impl Frame {
         Ok(out)
     }
 
-    /// A numeric column; empty cells become NaN, any other non-number is an error naming the row.
+    /// A numeric column, every row checked: empty cells (and Parquet nulls) become NaN, the
+    /// marker of a missing value; a cell that is not a number, or is not finite (`nan`, `inf`,
+    /// `1e400`), is an error naming its row, wherever it is in the file.
     pub fn numbers(&self, name: &str) -> Result<Vec<f64>> {
         let col = self.column(name)?;
         let fail =
             |e: PolarsError| Error::input(Diagnostic::new(&self.path, e.to_string()).key(name));
-        let as_f64 = col.cast(&DataType::Float64).map_err(fail)?;
-        let values = as_f64.f64().map_err(fail)?;
-        if col.dtype() == &DataType::String {
-            // A cell that had text but did not convert is not a number.
-            let text = col.str().map_err(fail)?;
-            for (row, (t, v)) in text.iter().zip(values.iter()).enumerate() {
-                if let Some(t) = t {
-                    if v.is_none() && !t.trim().is_empty() {
-                        return Err(Error::input(
-                            self.locate(
-                                row,
-                                Diagnostic::new(
-                                    &self.path,
-                                    format!("expected a number, found \"{t}\""),
-                                )
-                                .key(name),
-                            ),
-                        ));
-                    }
-                }
-            }
-        } else if !col.dtype().is_primitive_numeric() {
+        let bad = |row: usize, msg: String| {
+            Error::input(self.locate(row, Diagnostic::new(&self.path, msg).key(name)))
+        };
+        if !(col.dtype() == &DataType::String || col.dtype().is_primitive_numeric()) {
             return Err(Error::input(
                 Diagnostic::new(
                     &self.path,
@@ -216,7 +200,36 @@ impl Frame {
                 .key(name),
             ));
         }
-        Ok(values.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+        let as_f64 = col.cast(&DataType::Float64).map_err(fail)?;
+        let values = as_f64.f64().map_err(fail)?;
+        let text = if col.dtype() == &DataType::String {
+            Some(col.str().map_err(fail)?)
+        } else {
+            None
+        };
+        let mut out = Vec::with_capacity(values.len());
+        for (row, v) in values.iter().enumerate() {
+            let cell = text.and_then(|t| t.get(row));
+            let empty = cell.is_none_or(|t| t.trim().is_empty());
+            match v {
+                Some(v) if v.is_finite() => out.push(v),
+                Some(v) => {
+                    let shown = cell.map_or_else(|| v.to_string(), str::to_owned);
+                    return Err(bad(
+                        row,
+                        format!(
+                            "expected a finite number, found \"{shown}\" (not a finite number)"
+                        ),
+                    ));
+                }
+                None if text.is_some() && !empty => {
+                    let t = cell.unwrap_or_default();
+                    return Err(bad(row, format!("expected a number, found \"{t}\"")));
+                }
+                None => out.push(f64::NAN),
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -1,19 +1,29 @@
 //! The data layer: load every file a strategy names, check it, and align it on one calendar.
 //!
-//! * Traded assets are aligned on the dates they all share inside the requested range.
-//! * Auxiliary series are joined as-of: on bar t, the last value dated on or before
-//!   `t - lag_days`; never a value from the future. Too stale a value is an error.
-//! * The simulator receives a [`Panel`]: dense `f64` columns indexed by asset id.
+//! [`load_panel`] runs five steps, each a function below:
+//!
+//! 1. [`read_assets`]: read each traded asset's columns and check every row of them (a corrupt,
+//!    non-finite or implausible cell is an error wherever it is in the file);
+//! 2. [`resolve_range`]: the requested `[start, end]`, which every traded asset must cover;
+//! 3. [`align`]: the calendar, the dates every traded asset shares, extended back before `start`
+//!    for warm-up (signals look back on these bars; the simulation starts at `start`);
+//! 4. [`asset_levels`] and [`join_series`]: each asset as a total-return level on the calendar;
+//!    auxiliary series joined as-of (on bar t the last value dated on or before
+//!    `t - lag_days`, never a value from the future; too stale a value is an error);
+//! 5. [`cash_returns`]: what cash earns on each bar from `start` on.
+//!
+//! The simulator receives a [`Panel`]: dense `f64` columns indexed by asset id.
 
 pub mod load;
 
 use crate::date::{self, Date};
 use crate::error::{Diagnostic, Error, Result};
-use crate::spec::{MissingPolicy, SeriesKind, Source, Strategy, Unit};
+use crate::spec::{AssetSpec, MissingPolicy, SeriesKind, Source, Strategy, Unit, Warmup};
 use load::Frame;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Provenance of one input file, written to `stats.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -24,7 +34,11 @@ pub struct InputFile {
     pub rows: usize,
 }
 
-/// Aligned, checked data for one strategy.
+/// Aligned, checked data for one strategy, on the bars of `[start, end]`: what the simulation,
+/// the statistics and every output see.
+///
+/// Signals and rules may look back before `start`: the bars of the warm-up, with the run's own
+/// bars after them, are in [`Panel::history`], which only the signal layer reads.
 #[derive(Debug, Clone)]
 pub struct Panel {
     pub dates: Vec<Date>,
@@ -36,15 +50,21 @@ pub struct Panel {
     pub series_names: Vec<String>,
     /// Per auxiliary series: the as-of value on each bar (NaN before its first usable value).
     pub series: Vec<Vec<f64>>,
-    /// Cash return earned over (t-1, t] on each bar; 0 on the first bar.
+    /// Cash return earned over (t-1, t] on each bar; 0 on the first bar (and on warm-up bars
+    /// of the history: no money is invested before `start`).
     pub cash_ret: Vec<f64>,
     /// Calendar days between bar t-1 and bar t (0 on the first bar), for fee accruals.
     pub gap_days: Vec<f64>,
     /// Day-count denominator used for annual rates and fees.
     pub day_count: f64,
     pub inputs: Vec<InputFile>,
-    /// Dates inside the range that some traded asset lacked (and so are not bars).
+    /// Dates inside `[start, end]` that some traded asset lacked (and so are not bars).
     pub dropped_dates: usize,
+    /// Bars of history before `start` (the first bar of this panel).
+    pub warmup: usize,
+    /// The warm-up bars followed by this panel's bars (`None` when there is no warm-up); set
+    /// by [`Panel::with_history`], read through [`Panel::history`].
+    pub history: Option<Arc<Panel>>,
 }
 
 impl Panel {
@@ -53,6 +73,46 @@ impl Panel {
     }
     pub fn is_empty(&self) -> bool {
         self.dates.is_empty()
+    }
+
+    /// The run's panel from a calendar whose first `full.warmup` bars come before `start`.
+    pub fn with_history(mut full: Panel) -> Panel {
+        let w = full.warmup;
+        full.history = None;
+        if w == 0 {
+            return full;
+        }
+        let tail = |v: &Vec<f64>| v[w..].to_vec();
+        let mut cash_ret = tail(&full.cash_ret);
+        cash_ret[0] = 0.0;
+        let mut gap_days = tail(&full.gap_days);
+        gap_days[0] = 0.0;
+        Panel {
+            dates: full.dates[w..].to_vec(),
+            asset_names: full.asset_names.clone(),
+            close: full.close.iter().map(tail).collect(),
+            open: full.open.iter().map(|o| o.as_ref().map(tail)).collect(),
+            series_names: full.series_names.clone(),
+            series: full.series.iter().map(tail).collect(),
+            cash_ret,
+            gap_days,
+            day_count: full.day_count,
+            inputs: full.inputs.clone(),
+            dropped_dates: full.dropped_dates,
+            warmup: w,
+            history: Some(Arc::new(full)),
+        }
+    }
+
+    /// The whole calendar, the `warmup` bars before `start` first: what signals and rules are
+    /// evaluated on. Bar `t` of this panel is bar `t + warmup` of its history.
+    pub fn history(&self) -> &Panel {
+        self.history.as_deref().unwrap_or(self)
+    }
+
+    /// The first date of the warm-up history, when there is one.
+    pub fn history_start(&self) -> Option<Date> {
+        (self.warmup > 0).then(|| self.history().dates[0])
     }
 }
 
@@ -84,10 +144,20 @@ impl FileCache {
     }
 }
 
-/// A column with its dates, as read.
+/// A column with its dates, as read: every date valid and ascending, every value finite or
+/// NaN for an empty cell.
 struct Raw {
     dates: Vec<Date>,
     values: Vec<f64>,
+}
+
+impl Raw {
+    fn first(&self) -> Date {
+        self.dates[0]
+    }
+    fn last(&self) -> Date {
+        self.dates[self.dates.len() - 1]
+    }
 }
 
 fn read_raw(cache: &mut FileCache, src: &Source, column: &str) -> Result<Raw> {
@@ -116,30 +186,148 @@ pub fn load_panel(strategy: &Strategy) -> Result<Panel> {
 }
 
 pub fn load_panel_with(strategy: &Strategy, cache: &mut FileCache) -> Result<Panel> {
-    // 1. Traded assets, as read.
-    let mut raws = Vec::new();
+    let assets = read_assets(strategy, cache)?;
+    let series = strategy
+        .series
+        .iter()
+        .map(|s| read_raw(cache, &s.source, &s.source.column))
+        .collect::<Result<Vec<Raw>>>()?;
+    let (start, end) = resolve_range(strategy, &assets)?;
+    let cal = align(strategy, &assets, &series, start, end)?;
+    let mut close = Vec::new();
+    let mut open = Vec::new();
+    for (spec, data) in strategy.assets.iter().zip(&assets) {
+        let (c, o) = asset_levels(cache, spec, data, &cal.dates)?;
+        close.push(c);
+        open.push(o);
+    }
+    let series = join_series(strategy, &series, &cal.dates)?;
+    let gap_days = gap_days(&cal.dates);
+    let day_count = strategy.cash.day_count as f64;
+    let cash_ret = cash_returns(strategy, cache, &cal.dates, cal.warmup, &gap_days)?;
+    Ok(Panel::with_history(Panel {
+        dates: cal.dates,
+        asset_names: strategy.assets.iter().map(|a| a.name.clone()).collect(),
+        close,
+        open,
+        series_names: strategy.series.iter().map(|s| s.name.clone()).collect(),
+        series,
+        cash_ret,
+        gap_days,
+        day_count,
+        inputs: cache.inputs(),
+        dropped_dates: cal.dropped,
+        warmup: cal.warmup,
+        history: None,
+    }))
+}
+
+/// One traded asset as read: its close (or return) column and its open column.
+struct AssetData {
+    raw: Raw,
+    open: Option<Vec<f64>>,
+}
+
+/// Step 1: every traded asset's columns, each row checked for what its kind allows.
+fn read_assets(strategy: &Strategy, cache: &mut FileCache) -> Result<Vec<AssetData>> {
+    let mut out = Vec::new();
     for a in &strategy.assets {
         let raw = read_raw(cache, &a.source, &a.source.column)?;
+        check_asset_column(
+            cache,
+            a,
+            &raw.dates,
+            &raw.values,
+            &a.source.column,
+            a.source.kind,
+        )?;
         let open = match &a.open {
-            Some(col) => Some(cache.get(&a.source.file)?.numbers(col)?),
+            Some(col) => {
+                let v = cache.get(&a.source.file)?.numbers(col)?;
+                check_asset_column(cache, a, &raw.dates, &v, col, SeriesKind::Price)?;
+                Some(v)
+            }
             None => None,
         };
-        raws.push((raw, open));
+        out.push(AssetData { raw, open });
     }
+    Ok(out)
+}
 
-    // 2. The range: as asked, and covered by every traded asset.
-    let first = raws.iter().map(|(r, _)| r.dates[0]).max().unwrap_or(0);
-    let last = raws
+/// The smallest price rotor accepts: below it a price is a corrupt cell (or a unit mistake),
+/// and returns computed from it would overflow.
+pub const MIN_PRICE: f64 = 1e-300;
+
+/// Whole-column checks of a traded asset's column: prices are positive and plausible, returns
+/// above -100 %. Empty cells (NaN) are judged later, where they fall on the calendar.
+fn check_asset_column(
+    cache: &mut FileCache,
+    a: &AssetSpec,
+    dates: &[Date],
+    values: &[f64],
+    column: &str,
+    kind: SeriesKind,
+) -> Result<()> {
+    let scale = unit_scale(a.source.unit);
+    for (row, &v) in values.iter().enumerate() {
+        if v.is_nan() {
+            continue;
+        }
+        let day = date::format(dates[row]);
+        let problem = match kind {
+            SeriesKind::Returns if v * scale <= -1.0 => Some(format!(
+                "return of {v} on {day} would wipe out the asset (a return must be above -100%; is `unit` right?)"
+            )),
+            SeriesKind::Price | SeriesKind::Rate if v <= 0.0 => {
+                Some(format!("expected a positive price, found {v} on {day}"))
+            }
+            SeriesKind::Price | SeriesKind::Rate if v < MIN_PRICE => Some(format!(
+                "{v} on {day} is not a plausible price (below {MIN_PRICE:e}); is the column right?"
+            )),
+            _ => None,
+        };
+        if let Some(msg) = problem {
+            return Err(located(cache, &a.source.file, row, column, msg));
+        }
+    }
+    Ok(())
+}
+
+fn unit_scale(unit: Unit) -> f64 {
+    if unit == Unit::Percent {
+        0.01
+    } else {
+        1.0
+    }
+}
+
+/// One line per asset: its name, file and date range, for messages about ranges.
+fn ranges_text(strategy: &Strategy, assets: &[AssetData]) -> String {
+    strategy
+        .assets
         .iter()
-        .map(|(r, _)| *r.dates.last().unwrap_or(&0))
-        .min()
-        .unwrap_or(0);
+        .zip(assets)
+        .map(|(a, d)| {
+            format!(
+                "\n  asset `{}`: {} from {} to {}",
+                a.name,
+                a.source.file.display(),
+                date::format(d.raw.first()),
+                date::format(d.raw.last())
+            )
+        })
+        .collect()
+}
+
+/// Step 2: the requested range (`start` defaults to the latest first date, `end` to the earliest
+/// last date of the traded assets), which every traded asset must cover.
+fn resolve_range(strategy: &Strategy, assets: &[AssetData]) -> Result<(Date, Date)> {
+    let first = assets.iter().map(|d| d.raw.first()).max().unwrap_or(0);
+    let last = assets.iter().map(|d| d.raw.last()).min().unwrap_or(0);
     let start = strategy.start.unwrap_or(first);
     let end = strategy.end.unwrap_or(last);
-    for (a, (r, _)) in strategy.assets.iter().zip(&raws) {
-        let (f, l) = (r.dates[0], *r.dates.last().unwrap_or(&r.dates[0]));
-        // A returns series needs the day before `start` too? No: its index starts at the first
-        // bar's close, so its first in-range row is enough.
+    for (a, d) in strategy.assets.iter().zip(assets) {
+        let (f, l) = (d.raw.first(), d.raw.last());
         if f > start {
             return Err(err(
                 &a.source.file,
@@ -164,258 +352,271 @@ pub fn load_panel_with(strategy: &Strategy, cache: &mut FileCache) -> Result<Pan
             &strategy.path,
             "start",
             format!(
-                "the assets share no dates: the latest first date is {}, the earliest last date {}",
+                "the assets share no dates: the latest first date is {}, the earliest last date {}; the assets' files:{}",
                 date::format(first),
-                date::format(last)
+                date::format(last),
+                ranges_text(strategy, assets)
             ),
         ));
     }
+    Ok((start, end))
+}
 
-    // 3. The calendar: dates in range that every traded asset has.
-    let mut calendar: Vec<Date> = Vec::new();
-    let mut in_range_union = std::collections::BTreeSet::new();
-    for (r, _) in &raws {
-        for d in &r.dates {
-            if *d >= start && *d <= end {
-                in_range_union.insert(*d);
-            }
-        }
+/// The calendar of a run.
+struct Calendar {
+    /// Warm-up bars, then the bars of `[start, end]`.
+    dates: Vec<Date>,
+    warmup: usize,
+    /// Dates in `[start, end]` that some traded asset lacked.
+    dropped: usize,
+}
+
+/// Step 3: the dates every traded asset has, in `[start, end]`, preceded by the warm-up bars:
+/// with `warmup = "all"` every shared date back to the latest first date of the traded assets
+/// and of the series that start by `start` (a series that starts later cannot be warm on
+/// `start` anyway); with a number N, at most the N shared dates before `start`.
+fn align(
+    strategy: &Strategy,
+    assets: &[AssetData],
+    series: &[Raw],
+    start: Date,
+    end: Date,
+) -> Result<Calendar> {
+    let earliest = assets
+        .iter()
+        .map(|d| d.raw.first())
+        .chain(series.iter().map(Raw::first).filter(|&f| f <= start))
+        .max()
+        .unwrap_or(start)
+        .min(start);
+    let lo = match strategy.warmup {
+        Warmup::Bars(0) => start,
+        _ => earliest,
+    };
+    let mut union = BTreeSet::new();
+    for d in assets {
+        let from = d.raw.dates.partition_point(|x| *x < lo);
+        union.extend(d.raw.dates[from..].iter().take_while(|x| **x <= end));
     }
-    for d in &in_range_union {
-        if raws.iter().all(|(r, _)| r.dates.binary_search(d).is_ok()) {
-            calendar.push(*d);
-        }
-    }
-    let dropped_dates = in_range_union.len() - calendar.len();
-    if calendar.len() < 2 {
+    let shared: Vec<Date> = union
+        .iter()
+        .copied()
+        .filter(|x| assets.iter().all(|d| d.raw.dates.binary_search(x).is_ok()))
+        .collect();
+    let before = shared.partition_point(|x| *x < start);
+    let warmup = match strategy.warmup {
+        Warmup::All => before,
+        Warmup::Bars(n) => before.min(n),
+    };
+    let dates = shared[before - warmup..].to_vec();
+    let in_range = union.range(start..).count();
+    let live = dates.len() - warmup;
+    if live < 2 {
         return Err(err(
             &strategy.path,
             "start",
             format!(
-                "only {} shared trading day(s) between {} and {}: a backtest needs at least 2",
-                calendar.len(),
+                "only {} shared trading day(s) between {} and {}: a backtest needs at least 2; the assets' files:{}",
+                live,
                 date::format(start),
-                date::format(end)
+                date::format(end),
+                ranges_text(strategy, assets)
             ),
         ));
     }
+    Ok(Calendar {
+        dates,
+        warmup,
+        dropped: in_range - live,
+    })
+}
 
-    // 4. Each asset on the calendar, as a total-return level.
-    let mut close = Vec::new();
-    let mut open = Vec::new();
-    for (a, (r, o)) in strategy.assets.iter().zip(&raws) {
-        let rows: Vec<usize> = calendar
-            .iter()
-            .map(|d| r.dates.binary_search(d).unwrap_or(0))
-            .collect();
-        let key = &a.source.column;
-        let c = match a.source.kind {
-            SeriesKind::Returns => {
-                let scale = if a.source.unit == Unit::Percent {
-                    0.01
-                } else {
-                    1.0
-                };
-                // Compound every in-range row (dates dropped from the calendar included, so no
-                // return is lost), level 1.0 at the first bar's close.
-                let first_row = rows[0];
-                let mut level = 1.0;
-                let mut levels = Vec::with_capacity(rows.len());
-                let mut next = 0;
-                for (row, v) in r.values.iter().enumerate().skip(first_row) {
-                    if next == rows.len() {
-                        break;
-                    }
-                    if row > first_row {
-                        let mut ret = v * scale;
-                        if !ret.is_finite() {
-                            if a.missing == MissingPolicy::Ffill && v.is_nan() {
-                                ret = 0.0;
-                            } else {
-                                return Err(located(cache, &a.source.file, row, key, format!(
-                                    "missing or non-finite return for asset `{}` on {} (set `missing = \"ffill\"` to treat a missing return as 0)",
-                                    a.name, date::format(r.dates[row]))));
-                            }
-                        }
-                        if ret <= -1.0 {
-                            return Err(located(cache, &a.source.file, row, key, format!(
-                                "return of {v} on {} would wipe out the asset (a return must be above -100%; is `unit` right?)",
-                                date::format(r.dates[row]))));
-                        }
-                        level *= 1.0 + ret;
-                    }
-                    if row == rows[next] {
-                        levels.push(level);
-                        next += 1;
-                    }
-                }
-                levels
-            }
-            _ => {
-                let mut out = Vec::with_capacity(rows.len());
-                let mut prev = f64::NAN;
-                for &row in &rows {
-                    let mut v = r.values[row];
-                    if v.is_nan() && a.missing == MissingPolicy::Ffill && prev.is_finite() {
-                        v = prev;
-                    }
-                    if !v.is_finite() {
-                        return Err(located(cache, &a.source.file, row, key, format!(
-                            "missing price for asset `{}` on {} (set `missing = \"ffill\"` on the asset to carry the last price)",
-                            a.name, date::format(r.dates[row]))));
-                    }
-                    if v <= 0.0 {
-                        return Err(located(
-                            cache,
-                            &a.source.file,
-                            row,
-                            key,
-                            format!(
-                                "expected a positive price, found {v} on {}",
-                                date::format(r.dates[row])
-                            ),
-                        ));
-                    }
-                    out.push(v);
-                    prev = v;
-                }
-                out
-            }
-        };
-        let o = match (o, &a.open) {
-            (Some(ov), Some(col)) => {
-                let mut out = Vec::with_capacity(rows.len());
-                for (i, &row) in rows.iter().enumerate() {
-                    let mut v = ov[row];
-                    if v.is_nan() && a.missing == MissingPolicy::Ffill {
-                        v = c[i];
-                    }
-                    if !(v.is_finite() && v > 0.0) {
-                        return Err(located(
-                            cache,
-                            &a.source.file,
-                            row,
-                            col,
-                            format!(
-                                "expected a positive opening price for asset `{}` on {}, found {}",
-                                a.name,
-                                date::format(r.dates[row]),
-                                if v.is_nan() {
-                                    "an empty cell".into()
-                                } else {
-                                    v.to_string()
-                                }
-                            ),
-                        ));
-                    }
-                    out.push(v);
-                }
-                Some(out)
-            }
-            _ => None,
-        };
-        close.push(c);
-        open.push(o);
-    }
-
-    // 5. Auxiliary series, as-of with lag and a staleness limit.
-    let mut series = Vec::new();
-    for s in &strategy.series {
-        let raw = read_raw(cache, &s.source, &s.source.column)?;
-        let mut out = Vec::with_capacity(calendar.len());
-        for &t in &calendar {
-            let cutoff = t - s.lag_days as i32;
-            // Index of the last row dated <= cutoff that has a value.
-            let mut i = raw.dates.partition_point(|d| *d <= cutoff);
-            let mut v = f64::NAN;
-            let mut vd = 0;
-            while i > 0 {
-                i -= 1;
-                if raw.values[i].is_finite() {
-                    v = raw.values[i];
-                    vd = raw.dates[i];
+/// Step 4a: one asset on the calendar as a total-return level (its open too, when it has one).
+fn asset_levels(
+    cache: &mut FileCache,
+    a: &AssetSpec,
+    data: &AssetData,
+    calendar: &[Date],
+) -> Result<(Vec<f64>, Option<Vec<f64>>)> {
+    let r = &data.raw;
+    let rows: Vec<usize> = calendar
+        .iter()
+        .map(|d| r.dates.binary_search(d).unwrap_or(0))
+        .collect();
+    let key = &a.source.column;
+    let close = match a.source.kind {
+        SeriesKind::Returns => {
+            let scale = unit_scale(a.source.unit);
+            // Compound every row from the first bar on (dates dropped from the calendar
+            // included, so no return is lost), level 1.0 at the first bar's close.
+            let first_row = rows[0];
+            let mut level = 1.0;
+            let mut levels = Vec::with_capacity(rows.len());
+            let mut next = 0;
+            for (row, v) in r.values.iter().enumerate().skip(first_row) {
+                if next == rows.len() {
                     break;
                 }
+                if row > first_row {
+                    let ret = if v.is_nan() {
+                        if a.missing != MissingPolicy::Ffill {
+                            return Err(located(cache, &a.source.file, row, key, format!(
+                                "missing return for asset `{}` on {} (set `missing = \"ffill\"` to treat a missing return as 0)",
+                                a.name, date::format(r.dates[row]))));
+                        }
+                        0.0
+                    } else {
+                        v * scale
+                    };
+                    level *= 1.0 + ret;
+                }
+                if row == rows[next] {
+                    levels.push(level);
+                    next += 1;
+                }
             }
+            levels
+        }
+        _ => {
+            let mut out = Vec::with_capacity(rows.len());
+            let mut prev = f64::NAN;
+            for &row in &rows {
+                let mut v = r.values[row];
+                if v.is_nan() && a.missing == MissingPolicy::Ffill && prev.is_finite() {
+                    v = prev;
+                }
+                if v.is_nan() {
+                    return Err(located(cache, &a.source.file, row, key, format!(
+                        "missing price for asset `{}` on {} (set `missing = \"ffill\"` on the asset to carry the last price)",
+                        a.name, date::format(r.dates[row]))));
+                }
+                out.push(v);
+                prev = v;
+            }
+            out
+        }
+    };
+    let open = match (&data.open, &a.open) {
+        (Some(ov), Some(col)) => {
+            let mut out = Vec::with_capacity(rows.len());
+            for (i, &row) in rows.iter().enumerate() {
+                let mut v = ov[row];
+                if v.is_nan() && a.missing == MissingPolicy::Ffill {
+                    v = close[i];
+                }
+                if v.is_nan() {
+                    return Err(located(
+                        cache,
+                        &a.source.file,
+                        row,
+                        col,
+                        format!(
+                            "expected a positive opening price for asset `{}` on {}, found an empty cell",
+                            a.name,
+                            date::format(r.dates[row]),
+                        ),
+                    ));
+                }
+                out.push(v);
+            }
+            Some(out)
+        }
+        _ => None,
+    };
+    Ok((close, open))
+}
+
+/// Step 4b: auxiliary series joined as-of, with their publication lag and a staleness limit.
+fn join_series(strategy: &Strategy, raws: &[Raw], calendar: &[Date]) -> Result<Vec<Vec<f64>>> {
+    let mut out = Vec::new();
+    for (s, raw) in strategy.series.iter().zip(raws) {
+        let mut col = Vec::with_capacity(calendar.len());
+        for &t in calendar {
+            let cutoff = t - s.lag_days as i32;
+            let (v, vd) = last_value_on_or_before(raw, cutoff).unwrap_or((f64::NAN, 0));
             if v.is_finite() && cutoff - vd > s.max_stale_days as i32 {
                 return Err(err(&s.source.file, &s.source.column, format!(
-                    "series `{}`: on {} the newest value is from {}, older than max_stale_days = {} (the series may end early: set `end`, or raise max_stale_days)",
+                    "series `{}`: on {} the newest value is from {}, older than max_stale_days = {} (the series may end early or have a gap: set `start`/`end` or `warmup`, or raise max_stale_days)",
                     s.name, date::format(t), date::format(vd), s.max_stale_days)));
             }
-            out.push(v);
+            col.push(v);
         }
-        series.push(out);
+        out.push(col);
     }
+    Ok(out)
+}
 
-    // 6. Cash.
-    let day_count = strategy.cash.day_count as f64;
-    let mut gap_days = vec![0.0; calendar.len()];
+/// The last non-empty value dated on or before `day`, with its date.
+fn last_value_on_or_before(raw: &Raw, day: Date) -> Option<(f64, Date)> {
+    let i = raw.dates.partition_point(|d| *d <= day);
+    (0..i)
+        .rev()
+        .find(|&j| !raw.values[j].is_nan())
+        .map(|j| (raw.values[j], raw.dates[j]))
+}
+
+fn gap_days(calendar: &[Date]) -> Vec<f64> {
+    let mut gaps = vec![0.0; calendar.len()];
     for t in 1..calendar.len() {
-        gap_days[t] = (calendar[t] - calendar[t - 1]) as f64;
+        gaps[t] = (calendar[t] - calendar[t - 1]) as f64;
     }
+    gaps
+}
+
+/// Step 5: the cash return of each bar after `start` (the bar at index `warmup`); warm-up bars
+/// earn nothing, so a cash series only has to cover the run itself.
+fn cash_returns(
+    strategy: &Strategy,
+    cache: &mut FileCache,
+    calendar: &[Date],
+    warmup: usize,
+    gap_days: &[f64],
+) -> Result<Vec<f64>> {
     let mut cash_ret = vec![0.0; calendar.len()];
-    if let Some(src) = &strategy.cash.rate {
-        let raw = read_raw(cache, src, &src.column)?;
-        let scale = if src.unit == Unit::Percent { 0.01 } else { 1.0 };
-        for t in 1..calendar.len() {
-            match src.kind {
-                SeriesKind::Returns => {
-                    // A per-day return must exist for the exact day.
-                    let v = raw
-                        .dates
-                        .binary_search(&calendar[t])
-                        .ok()
-                        .map(|i| raw.values[i]);
-                    match v {
-                        Some(v) if v.is_finite() => cash_ret[t] = v * scale,
-                        _ => {
-                            return Err(err(&src.file, &src.column, format!(
-                                "cash return missing for {} (a `kind = \"returns\"` cash series needs a value on every bar)",
-                                date::format(calendar[t]))))
-                        }
+    let Some(src) = &strategy.cash.rate else {
+        return Ok(cash_ret);
+    };
+    let day_count = strategy.cash.day_count as f64;
+    let raw = read_raw(cache, src, &src.column)?;
+    let scale = unit_scale(src.unit);
+    for t in warmup + 1..calendar.len() {
+        match src.kind {
+            SeriesKind::Returns => {
+                // A per-day return must exist for the exact day.
+                let v = raw
+                    .dates
+                    .binary_search(&calendar[t])
+                    .ok()
+                    .map(|i| raw.values[i]);
+                match v {
+                    Some(v) if !v.is_nan() => cash_ret[t] = v * scale,
+                    _ => {
+                        return Err(err(&src.file, &src.column, format!(
+                            "cash return missing for {} (a `kind = \"returns\"` cash series needs a value on every bar)",
+                            date::format(calendar[t]))))
                     }
                 }
-                _ => {
-                    // The rate in force over (t-1, t] is the last one published on or before t-1.
-                    let prev = calendar[t - 1];
-                    let mut i = raw.dates.partition_point(|d| *d <= prev);
-                    let mut found = None;
-                    while i > 0 {
-                        i -= 1;
-                        if raw.values[i].is_finite() {
-                            found = Some((raw.dates[i], raw.values[i]));
-                            break;
-                        }
+            }
+            _ => {
+                // The rate in force over (t-1, t] is the last one published on or before t-1.
+                let prev = calendar[t - 1];
+                match last_value_on_or_before(&raw, prev) {
+                    Some((v, d)) if prev - d <= 10 => {
+                        cash_ret[t] = v * scale * gap_days[t] / day_count
                     }
-                    match found {
-                        Some((d, v)) if prev - d <= 10 => cash_ret[t] = v * scale * gap_days[t] / day_count,
-                        Some((d, _)) => {
-                            return Err(err(&src.file, &src.column, format!(
-                                "cash rate: on {} the newest value is from {}, more than 10 days old (the rate series may end before the range: set `end`, or use another rate)",
-                                date::format(prev), date::format(d))))
-                        }
-                        None => {
-                            return Err(err(&src.file, &src.column, format!(
-                                "cash rate has no value on or before {}: the series starts later than the backtest",
-                                date::format(prev))))
-                        }
+                    Some((_, d)) => {
+                        return Err(err(&src.file, &src.column, format!(
+                            "cash rate: on {} the newest value is from {}, more than 10 days old (the rate series may end before the range: set `end`, or use another rate)",
+                            date::format(prev), date::format(d))))
+                    }
+                    None => {
+                        return Err(err(&src.file, &src.column, format!(
+                            "cash rate has no value on or before {}: the series starts later than the backtest",
+                            date::format(prev))))
                     }
                 }
             }
         }
     }
-
-    Ok(Panel {
-        dates: calendar,
-        asset_names: strategy.assets.iter().map(|a| a.name.clone()).collect(),
-        close,
-        open,
-        series_names: strategy.series.iter().map(|s| s.name.clone()).collect(),
-        series,
-        cash_ret,
-        gap_days,
-        day_count,
-        inputs: cache.inputs(),
-        dropped_dates,
-    })
+    Ok(cash_ret)
 }

@@ -473,10 +473,14 @@ pub fn study(spec: &EventSpec, panel: &Panel) -> Result<Study> {
         strategy.signals.push((format!("__input{i}"), e.clone()));
     }
     let plan = plan::compile(&strategy)?;
+    // Conditions may look back before `start`: evaluated on the history, read from `start` on.
     let values = signal::eval_signals(&plan, panel);
+    let w = panel.warmup;
     let k_when = spec.strategy.signals.len() - 1;
-    let condition = &values[k_when];
-    let input_values: Vec<&Vec<f64>> = (0..ins.len()).map(|i| &values[k_when + 1 + i]).collect();
+    let condition = &values[k_when][w..];
+    let input_values: Vec<&[f64]> = (0..ins.len())
+        .map(|i| &values[k_when + 1 + i][w..])
+        .collect();
     let asset = |name: &str| {
         panel
             .asset_names

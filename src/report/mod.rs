@@ -25,13 +25,57 @@ struct Engine {
     version: &'static str,
 }
 
+/// The run's calendar and its warm-up: one value for the summary and `stats.json`.
 #[derive(Serialize)]
-struct Calendar {
-    start: String,
-    end: String,
-    bars: usize,
+pub struct Calendar {
+    pub start: String,
+    pub end: String,
+    pub bars: usize,
     /// Dates in the range that some traded asset lacked.
-    dropped_dates: usize,
+    pub dropped_dates: usize,
+    /// Bars of history before `start` that signals could look back on.
+    pub warmup_bars: usize,
+    /// The first of those bars.
+    pub warmup_from: Option<String>,
+    /// The first date on which the rules were known, so a decision could be made (`None`: never).
+    pub first_decision: Option<String>,
+}
+
+impl Calendar {
+    pub fn of(panel: &Panel, run: &RunResult) -> Calendar {
+        Calendar {
+            start: date::format(panel.dates[0]),
+            end: date::format(panel.dates[panel.len() - 1]),
+            bars: panel.len(),
+            dropped_dates: panel.dropped_dates,
+            warmup_bars: panel.warmup,
+            warmup_from: panel.history_start().map(date::format),
+            first_decision: run.first_known.map(|t| date::format(panel.dates[t])),
+        }
+    }
+
+    /// The summary's lines about warm-up: how much history there was, and a notice when the
+    /// rules were still unknown on `start` (the strategy held cash until they were known).
+    pub fn warmup_text(&self) -> String {
+        let mut out = match &self.warmup_from {
+            Some(from) => format!(
+                "warm-up: {} bars of history before {} (from {from})\n",
+                self.warmup_bars, self.start
+            ),
+            None => format!("warm-up: none (no history before {})\n", self.start),
+        };
+        match &self.first_decision {
+            Some(d) if *d == self.start => {}
+            Some(d) => out.push_str(&format!(
+                "NOTE: the rules were unknown on {} (not enough history for their lookbacks): the strategy held cash until {d}, the first bar a decision could be made\n",
+                self.start
+            )),
+            None => out.push_str(
+                "NOTE: the rules were never known (not enough history for their lookbacks): the strategy held cash throughout\n",
+            ),
+        }
+        out
+    }
 }
 
 #[derive(Serialize)]
@@ -95,12 +139,7 @@ pub fn stats_json(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Repo
         },
         strategy,
         inputs: &panel.inputs,
-        calendar: Calendar {
-            start: date::format(panel.dates[0]),
-            end: date::format(panel.dates[panel.len() - 1]),
-            bars: panel.len(),
-            dropped_dates: panel.dropped_dates,
-        },
+        calendar: Calendar::of(panel, &runs.strategy),
         execution: ExecutionNote {
             fill: strategy.execution.fill,
             same_bar_execution: same_bar,
@@ -368,6 +407,7 @@ pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report)
             String::new()
         }
     );
+    out.push_str(&Calendar::of(panel, &runs.strategy).warmup_text());
     if runs.strategy.same_bar {
         out.push_str("WARNING: same-bar execution (fill = \"close\"): each decision is filled at the close it was computed from. Results are optimistic.\n");
     }

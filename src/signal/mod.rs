@@ -330,6 +330,22 @@ pub struct Decisions {
 }
 
 impl Decisions {
+    /// The decisions of the bars after the first `bars` (the warm-up).
+    fn skip(mut self, bars: usize) -> Decisions {
+        if bars > 0 {
+            self.rule.drain(..bars);
+            if !self.selected.is_empty() {
+                self.selected.drain(..bars * self.n_assets);
+            }
+        }
+        self
+    }
+
+    /// The first bar whose rules are known (a decision can be made), if any.
+    pub fn first_known(&self) -> Option<usize> {
+        self.rule.iter().position(|&r| r >= 0)
+    }
+
     /// The target weights decided on bar t (a bar with `rule[t] >= 0`).
     pub fn target(&self, t: usize) -> &[f64] {
         let k = self.n_assets;
@@ -340,8 +356,11 @@ impl Decisions {
     }
 }
 
-/// Evaluates all signals of a plan in dependency order.
+/// Evaluates all signals of a plan in dependency order, on the whole calendar of
+/// [`Panel::history`] (warm-up bars first): value `t + panel.warmup` is the one of the run's
+/// bar t.
 pub fn eval_signals(plan: &Plan, panel: &Panel) -> Vec<Vec<f64>> {
+    let panel = panel.history();
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); plan.signals.len()];
     for &i in &plan.signal_order {
         let v = eval(
@@ -357,9 +376,16 @@ pub fn eval_signals(plan: &Plan, panel: &Panel) -> Vec<Vec<f64>> {
     values
 }
 
-/// Turns rules into per-bar target weights. Rules are tried in order; the first whose condition
-/// is true wins; an unknown (NaN) condition before any true one leaves the bar undecided.
+/// Turns rules into per-bar target weights for the run's bars. Rules are tried in order; the
+/// first whose condition is true wins; an unknown (NaN) condition before any true one leaves
+/// the bar undecided. Conditions and scores are evaluated on [`Panel::history`] (`signals` as
+/// [`eval_signals`] returns them), so a lookback is filled by the warm-up bars.
 pub fn decide(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
+    decide_all(plan, panel.history(), signals).skip(panel.warmup)
+}
+
+/// [`decide`] on every bar of `panel`.
+fn decide_all(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
     let n = panel.len();
     let k = plan.n_assets;
     let cx = Ctx { panel, signals };

@@ -11,8 +11,9 @@
 //!    `fill = "close"` it fills at this same close (same-bar execution), otherwise it waits;
 //! 5. **mark**: equity = cash + sum(quantity x close) is recorded with the weights.
 //!
-//! An order is a vector of target weights; it becomes quantities at the fill, sized on the equity
-//! at the fill prices net of the order's own costs. The loop works on dense slices only.
+//! An order is a vector of target weights; it becomes quantities at the fill, sized so that it
+//! pays exactly for its own costs (self-financing, [`post_trade_equity`]): right after the fill
+//! every traded asset weighs exactly its target. The loop works on dense slices only.
 
 use crate::data::Panel;
 use crate::date::{self, Date};
@@ -69,6 +70,8 @@ pub struct RunResult {
     pub rule: Vec<i32>,
     /// Decisions filled on the close they were made on (`fill = "close"`).
     pub same_bar: bool,
+    /// The first bar on which the rules were known (a decision could be made); `None` if never.
+    pub first_known: Option<usize>,
 }
 
 /// Which bars are scheduled decision bars.
@@ -119,37 +122,33 @@ impl Book {
                 .sum::<f64>()
     }
 
-    /// Trades to `target` weights at `prices` (reference prices before slippage).
+    /// Trades to `target` weights at `prices` (reference prices before slippage), sized so the
+    /// order pays for itself exactly: see [`post_trade_equity`].
     fn rebalance(&mut self, bar: usize, target: &[f64], prices: &[f64]) {
         let equity = self.value(|a| prices[a]);
         if equity.is_nan() || equity <= 0.0 {
             return; // Nothing left to invest; the run is wiped out.
         }
         let ex = self.ex;
-        // Smaller trades are not worth sending (and would be float noise at the 1e-9 level).
-        let tiny = ex.min_trade.max(1e-9) * equity;
-        // Pass 1 estimates the order's costs; pass 2 sizes on the equity net of them, so a fully
-        // invested target does not leave a small cash debt.
-        let mut est = 0.0;
-        for a in 0..target.len() {
-            let notional = target[a] * equity - self.qty[a] * prices[a];
-            if notional.abs() > tiny {
-                est += notional.abs() * (ex.commission + ex.slippage) + ex.fixed_cost;
-            }
-        }
-        let investable = (equity - est).max(0.0);
-        for a in 0..target.len() {
-            let p = prices[a];
-            let dq = target[a] * investable / p - self.qty[a];
-            if (dq * p).abs() <= tiny {
+        let k = target.len();
+        let held: Vec<f64> = (0..k).map(|a| self.qty[a] * prices[a]).collect();
+        let Some((after, trade)) = post_trade_equity(&ex, equity, &held, target) else {
+            return; // The order's costs would exceed the equity: it is not sent.
+        };
+        for a in 0..k {
+            if !trade[a] {
                 continue;
             }
+            let p = prices[a];
+            // The new holding is exactly its target share of the post-trade equity.
+            let qty = target[a] * after / p;
+            let dq = qty - self.qty[a];
             let fill = p * (1.0 + ex.slippage * dq.signum());
             let notional = dq * fill;
             let commission = notional.abs() * ex.commission + ex.fixed_cost;
             let slippage = dq.abs() * p * ex.slippage;
             self.cash -= notional + commission;
-            self.qty[a] += dq;
+            self.qty[a] = qty;
             self.totals.commission += commission;
             self.totals.slippage += slippage;
             self.totals.turnover += (dq * p).abs() / equity;
@@ -167,6 +166,76 @@ impl Book {
             });
         }
     }
+}
+
+/// The self-financing size of an order: the post-trade equity `E'` with `E' + costs(E') = E`.
+///
+/// `held[a]` is asset a's value at the reference prices, `equity` = `E` the pre-trade equity.
+/// Moving asset a from `held[a]` to `target[a] x E'` changes it by `d = target[a] E' - held[a]`
+/// and costs `|d| (s + c (1 + s))` on a buy, `|d| (s + c (1 - s))` on a sale (slippage s moves
+/// the fill price, commission c is charged on the filled notional), plus the fixed cost; an
+/// asset whose change is at most `min_trade` of `E` (and 1e-9 of it, float noise) is not traded.
+///
+/// For a fixed set of traded assets, `E' + costs(E')` is convex and piecewise linear in `E'`
+/// with slope `1 + sum target[a] x (rate of the side)` > 0, so the root is unique: Newton's
+/// method on the pieces (guess the side of every trade, solve the linear piece exactly, re-read
+/// the sides) reaches it in at most one step per piece. The traded set is then re-derived at
+/// the solution and the solve repeated until it is stable. Returns `E'` and which assets trade,
+/// or `None` when the costs would consume the equity.
+pub fn post_trade_equity(
+    ex: &Execution,
+    equity: f64,
+    held: &[f64],
+    target: &[f64],
+) -> Option<(f64, Vec<bool>)> {
+    let k = held.len();
+    let tiny = ex.min_trade.max(1e-9) * equity;
+    let buy = ex.slippage + ex.commission * (1.0 + ex.slippage);
+    let sell = ex.slippage + ex.commission * (1.0 - ex.slippage);
+    let trades_at = |e: f64| -> Vec<bool> {
+        (0..k)
+            .map(|a| (target[a] * e - held[a]).abs() > tiny)
+            .collect()
+    };
+    // Solves the order for a fixed traded set, piece by piece.
+    let solve = |trade: &[bool]| -> f64 {
+        let mut e = equity;
+        // A side flips at most once per asset between pieces; k + 2 steps always suffice.
+        for _ in 0..k + 2 {
+            // E' (1 + sum rate sigma t) = E + sum rate sigma held - fixed x count
+            let (mut slope, mut rhs) = (1.0, equity);
+            for a in (0..k).filter(|&a| trade[a]) {
+                let up = target[a] * e - held[a] >= 0.0;
+                let (rate, sigma) = if up { (buy, 1.0) } else { (sell, -1.0) };
+                slope += rate * sigma * target[a];
+                rhs += rate * sigma * held[a] - ex.fixed_cost;
+            }
+            let next = rhs / slope;
+            let same_sides = (0..k).filter(|&a| trade[a]).all(|a| {
+                let was = target[a] * e - held[a] >= 0.0;
+                let now = target[a] * next - held[a];
+                now == 0.0 || (now > 0.0) == was
+            });
+            e = next;
+            if same_sides {
+                break;
+            }
+        }
+        e
+    };
+    let mut trade = trades_at(equity);
+    let mut after = solve(&trade);
+    // The traded set as judged at the solution; a change of set is rare (a trade right at the
+    // threshold) and settles in a step or two. A set that keeps alternating keeps the last one.
+    for _ in 0..k {
+        let again = trades_at(after);
+        if again == trade {
+            break;
+        }
+        trade = again;
+        after = solve(&trade);
+    }
+    (after.is_finite() && after > 0.0).then_some((after, trade))
 }
 
 /// Runs a plan whose decisions are already made.
@@ -364,10 +433,12 @@ pub fn simulate_with(
         totals: book.totals,
         rule,
         same_bar: ex.fill == Fill::Close,
+        first_known: decisions.first_known(),
     }
 }
 
-/// Evaluates signals and rules, then simulates: one complete backtest.
+/// Evaluates signals and rules (on the history, warm-up included), then simulates the run's
+/// bars: one complete backtest.
 pub fn run(panel: &Panel, plan: &Plan) -> RunResult {
     let signals = signal::eval_signals(plan, panel);
     let decisions = signal::decide(plan, panel, &signals);
@@ -403,4 +474,112 @@ pub fn run_many<'a>(jobs: &[(&'a Panel, &'a Plan)]) -> Vec<RunResult> {
     jobs.par_iter()
         .map(|(panel, plan)| run(panel, plan))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ex(commission: f64, slippage: f64, fixed_cost: f64, min_trade: f64) -> Execution {
+        Execution {
+            fill: Fill::Close,
+            commission,
+            fixed_cost,
+            slippage,
+            min_trade,
+            financing_spread: 0.0,
+            borrow_fee: 0.0,
+        }
+    }
+
+    /// `E' + costs(E') - E` written out directly, for a bisection that shares no code with the
+    /// solver: buys pay `s + c (1 + s)`, sales `s + c (1 - s)`, each traded asset the fixed cost.
+    fn residual(
+        x: &Execution,
+        e: f64,
+        held: &[f64],
+        target: &[f64],
+        trade: &[bool],
+        ep: f64,
+    ) -> f64 {
+        let mut costs = 0.0;
+        for a in 0..held.len() {
+            if !trade[a] {
+                continue;
+            }
+            let d = target[a] * ep - held[a];
+            let rate = if d > 0.0 {
+                x.slippage + x.commission * (1.0 + x.slippage)
+            } else {
+                x.slippage + x.commission * (1.0 - x.slippage)
+            };
+            costs += d.abs() * rate + x.fixed_cost;
+        }
+        ep + costs - e
+    }
+
+    fn bisect(x: &Execution, e: f64, held: &[f64], target: &[f64], trade: &[bool]) -> f64 {
+        let (mut lo, mut hi) = (0.0, 2.0 * e);
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if residual(x, e, held, target, trade, mid) > 0.0 {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+
+    #[test]
+    fn closed_forms_of_single_asset_moves() {
+        let (c, s, f) = (0.001, 0.0005, 2.0);
+        let x = ex(c, s, f, 0.0);
+        let e = 10_000.0;
+        let (buy, _) = post_trade_equity(&x, e, &[0.0, 0.0], &[1.0, 0.0]).unwrap();
+        assert!((buy - (e - f) / ((1.0 + s) * (1.0 + c))).abs() < 1e-9);
+        let (switch, _) = post_trade_equity(&x, e, &[e, 0.0], &[0.0, 1.0]).unwrap();
+        let want = (e * (1.0 - s) * (1.0 - c) - 2.0 * f) / ((1.0 + s) * (1.0 + c));
+        assert!((switch - want).abs() < 1e-9, "{switch} vs {want}");
+        let (sell, trade) = post_trade_equity(&x, e, &[e, 0.0], &[0.0, 0.0]).unwrap();
+        assert!((sell - (e * (1.0 - s) * (1.0 - c) - f)).abs() < 1e-9);
+        assert_eq!(trade, [true, false]);
+    }
+
+    #[test]
+    fn mixed_rebalances_solve_the_equation_exactly() {
+        // Buys and sales in one order, leverage and a short, with and without a fixed cost.
+        let cases: &[(&[f64], &[f64])] = &[
+            (&[6_000.0, 4_000.0, 0.0], &[0.4, 0.5, 0.1]),
+            (&[2_000.0, 2_000.0, 6_000.0], &[0.6, 0.4, 0.0]),
+            (&[5_000.0, 5_000.0, 0.0], &[1.2, 0.3, -0.5]),
+            (&[9_000.0, 0.0, 0.0], &[0.9001, 0.05, 0.0499]),
+        ];
+        for &(held, target) in cases {
+            for x in [ex(0.001, 0.0, 0.0, 0.0), ex(0.002, 0.001, 5.0, 0.0)] {
+                let e: f64 = held.iter().sum();
+                let (got, trade) = post_trade_equity(&x, e, held, target).unwrap();
+                let want = bisect(&x, e, held, target, &trade);
+                assert!(
+                    (got - want).abs() < 1e-9 * e,
+                    "{held:?} {target:?}: {got} vs {want}"
+                );
+                let r = residual(&x, e, held, target, &trade, got);
+                assert!(r.abs() < 1e-9, "residual {r}");
+            }
+        }
+    }
+
+    #[test]
+    fn small_changes_below_min_trade_are_not_traded() {
+        let x = ex(0.001, 0.0, 0.0, 0.001); // 10 bps
+        let held = [5_990.0, 4_010.0];
+        let (_, trade) = post_trade_equity(&x, 10_000.0, &held, &[0.6, 0.4]).unwrap();
+        assert_eq!(trade, [false, false]);
+        let (_, trade) = post_trade_equity(&x, 10_000.0, &held, &[0.7, 0.3]).unwrap();
+        assert_eq!(trade, [true, true]);
+        // Costs that would eat the whole equity: no order.
+        let x = ex(0.0, 0.0, 20_000.0, 0.0);
+        assert!(post_trade_equity(&x, 10_000.0, &[0.0], &[1.0]).is_none());
+    }
 }

@@ -205,6 +205,25 @@ pub struct BenchmarkSpec {
     pub span: Range<usize>,
 }
 
+/// How much history before `start` signals may look back on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Warmup {
+    /// Every bar before `start` on which the traded assets (and the series) have data.
+    #[default]
+    All,
+    /// At most this many bars before `start` (0: signals start cold on `start`).
+    Bars(usize),
+}
+
+impl Serialize for Warmup {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Warmup::All => s.serialize_str("all"),
+            Warmup::Bars(n) => s.serialize_u64(*n as u64),
+        }
+    }
+}
+
 /// How `rotor check` compares this strategy with its baseline.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckSpec {
@@ -231,6 +250,8 @@ pub struct Strategy {
     pub start: Option<Date>,
     #[serde(serialize_with = "ser_date")]
     pub end: Option<Date>,
+    /// History before `start` that signals, rules and series may use.
+    pub warmup: Warmup,
     pub initial_capital: f64,
     #[serde(serialize_with = "ser_pairs")]
     pub params: Vec<(String, f64)>,
@@ -290,6 +311,7 @@ impl Strategy {
             description: String::new(),
             start,
             end,
+            warmup: Warmup::All,
             initial_capital: 1.0,
             params,
             assets,
@@ -375,6 +397,7 @@ pub fn parse_partial(path: &Path, text: &str) -> Result<(Strategy, Diagnostics)>
             "description",
             "start",
             "end",
+            "warmup",
             "initial_capital",
             "params",
             "assets",
@@ -456,6 +479,7 @@ fn read_strategy(cx: &mut Cx, top: &mut Table) -> Strategy {
             );
         }
     }
+    let warmup = read_warmup(cx, top);
     let initial_capital = match top.number(cx, "initial_capital") {
         Some((v, span)) if v <= 0.0 => {
             cx.err(
@@ -535,6 +559,7 @@ fn read_strategy(cx: &mut Cx, top: &mut Table) -> Strategy {
         description,
         start,
         end,
+        warmup,
         initial_capital,
         params,
         assets,
@@ -548,6 +573,30 @@ fn read_strategy(cx: &mut Cx, top: &mut Table) -> Strategy {
         check,
         path: PathBuf::new(),
         text: String::new(),
+    }
+}
+
+/// `warmup = "all"` (the default), or a whole number of bars (0 turns warm-up off).
+fn read_warmup(cx: &mut Cx, top: &mut Table) -> Warmup {
+    let Some(node) = top.get("warmup") else {
+        return Warmup::All;
+    };
+    match node.get_ref() {
+        Value::String(s) if s == "all" => Warmup::All,
+        Value::Integer(i) if *i >= 0 => Warmup::Bars(*i as usize),
+        other => {
+            let found = match other {
+                Value::String(s) => format!("\"{s}\""),
+                Value::Integer(i) => i.to_string(),
+                o => o.type_name().to_owned(),
+            };
+            cx.err(
+                &node.span(),
+                "warmup",
+                format!("expected \"all\" or a whole number of bars >= 0, found {found}"),
+            );
+            Warmup::All
+        }
     }
 }
 
