@@ -109,6 +109,9 @@ struct Book {
     qty: Vec<f64>,
     trades: Vec<Trade>,
     totals: Totals,
+    /// Scratch for [`post_trade_equity`]: values held, and which assets trade.
+    held: Vec<f64>,
+    trade: Vec<bool>,
 }
 
 impl Book {
@@ -131,12 +134,15 @@ impl Book {
         }
         let ex = self.ex;
         let k = target.len();
-        let held: Vec<f64> = (0..k).map(|a| self.qty[a] * prices[a]).collect();
-        let Some((after, trade)) = post_trade_equity(&ex, equity, &held, target) else {
+        for a in 0..k {
+            self.held[a] = self.qty[a] * prices[a];
+        }
+        let Some(after) = post_trade_equity(&ex, equity, &self.held, target, &mut self.trade)
+        else {
             return; // The order's costs would exceed the equity: it is not sent.
         };
         for a in 0..k {
-            if !trade[a] {
+            if !self.trade[a] {
                 continue;
             }
             let p = prices[a];
@@ -180,22 +186,29 @@ impl Book {
 /// with slope `1 + sum target[a] x (rate of the side)` > 0, so the root is unique: Newton's
 /// method on the pieces (guess the side of every trade, solve the linear piece exactly, re-read
 /// the sides) reaches it in at most one step per piece. The traded set is then re-derived at
-/// the solution and the solve repeated until it is stable. Returns `E'` and which assets trade,
-/// or `None` when the costs would consume the equity.
+/// the solution and the solve repeated until it is stable. Returns `E'`, with `trade[a]` set to
+/// whether asset a trades, or `None` when the costs would consume the equity. (`trade` is the
+/// caller's buffer: no allocation on the simulator's decision bars.)
 pub fn post_trade_equity(
     ex: &Execution,
     equity: f64,
     held: &[f64],
     target: &[f64],
-) -> Option<(f64, Vec<bool>)> {
+    trade: &mut [bool],
+) -> Option<f64> {
     let k = held.len();
     let tiny = ex.min_trade.max(1e-9) * equity;
     let buy = ex.slippage + ex.commission * (1.0 + ex.slippage);
     let sell = ex.slippage + ex.commission * (1.0 - ex.slippage);
-    let trades_at = |e: f64| -> Vec<bool> {
-        (0..k)
-            .map(|a| (target[a] * e - held[a]).abs() > tiny)
-            .collect()
+    // Sets the traded set as judged at post-trade equity `e`; true if it changed.
+    let judge = |e: f64, trade: &mut [bool]| {
+        let mut changed = false;
+        for a in 0..k {
+            let t = (target[a] * e - held[a]).abs() > tiny;
+            changed |= t != trade[a];
+            trade[a] = t;
+        }
+        changed
     };
     // Solves the order for a fixed traded set, piece by piece.
     let solve = |trade: &[bool]| -> f64 {
@@ -223,19 +236,17 @@ pub fn post_trade_equity(
         }
         e
     };
-    let mut trade = trades_at(equity);
-    let mut after = solve(&trade);
+    judge(equity, trade);
+    let mut after = solve(trade);
     // The traded set as judged at the solution; a change of set is rare (a trade right at the
     // threshold) and settles in a step or two. A set that keeps alternating keeps the last one.
     for _ in 0..k {
-        let again = trades_at(after);
-        if again == trade {
+        if !judge(after, trade) {
             break;
         }
-        trade = again;
-        after = solve(&trade);
+        after = solve(trade);
     }
-    (after.is_finite() && after > 0.0).then_some((after, trade))
+    (after.is_finite() && after > 0.0).then_some(after)
 }
 
 /// Runs a plan whose decisions are already made.
@@ -265,6 +276,8 @@ pub fn simulate_with(
         qty: vec![0.0; k],
         trades: Vec::new(),
         totals: Totals::default(),
+        held: vec![0.0; k],
+        trade: vec![false; k],
     };
     // Written by index (no push in the loop: a possible reallocation call would force the
     // loop's floating-point state out of registers).
@@ -536,12 +549,13 @@ mod tests {
         let (c, s, f) = (0.001, 0.0005, 2.0);
         let x = ex(c, s, f, 0.0);
         let e = 10_000.0;
-        let (buy, _) = post_trade_equity(&x, e, &[0.0, 0.0], &[1.0, 0.0]).unwrap();
+        let mut trade = [false; 2];
+        let buy = post_trade_equity(&x, e, &[0.0, 0.0], &[1.0, 0.0], &mut trade).unwrap();
         assert!((buy - (e - f) / ((1.0 + s) * (1.0 + c))).abs() < 1e-9);
-        let (switch, _) = post_trade_equity(&x, e, &[e, 0.0], &[0.0, 1.0]).unwrap();
+        let switch = post_trade_equity(&x, e, &[e, 0.0], &[0.0, 1.0], &mut trade).unwrap();
         let want = (e * (1.0 - s) * (1.0 - c) - 2.0 * f) / ((1.0 + s) * (1.0 + c));
         assert!((switch - want).abs() < 1e-9, "{switch} vs {want}");
-        let (sell, trade) = post_trade_equity(&x, e, &[e, 0.0], &[0.0, 0.0]).unwrap();
+        let sell = post_trade_equity(&x, e, &[e, 0.0], &[0.0, 0.0], &mut trade).unwrap();
         assert!((sell - (e * (1.0 - s) * (1.0 - c) - f)).abs() < 1e-9);
         assert_eq!(trade, [true, false]);
     }
@@ -558,7 +572,8 @@ mod tests {
         for &(held, target) in cases {
             for x in [ex(0.001, 0.0, 0.0, 0.0), ex(0.002, 0.001, 5.0, 0.0)] {
                 let e: f64 = held.iter().sum();
-                let (got, trade) = post_trade_equity(&x, e, held, target).unwrap();
+                let mut trade = vec![false; held.len()];
+                let got = post_trade_equity(&x, e, held, target, &mut trade).unwrap();
                 let want = bisect(&x, e, held, target, &trade);
                 assert!(
                     (got - want).abs() < 1e-9 * e,
@@ -574,12 +589,13 @@ mod tests {
     fn small_changes_below_min_trade_are_not_traded() {
         let x = ex(0.001, 0.0, 0.0, 0.001); // 10 bps
         let held = [5_990.0, 4_010.0];
-        let (_, trade) = post_trade_equity(&x, 10_000.0, &held, &[0.6, 0.4]).unwrap();
+        let mut trade = [true; 2];
+        post_trade_equity(&x, 10_000.0, &held, &[0.6, 0.4], &mut trade).unwrap();
         assert_eq!(trade, [false, false]);
-        let (_, trade) = post_trade_equity(&x, 10_000.0, &held, &[0.7, 0.3]).unwrap();
+        post_trade_equity(&x, 10_000.0, &held, &[0.7, 0.3], &mut trade).unwrap();
         assert_eq!(trade, [true, true]);
         // Costs that would eat the whole equity: no order.
         let x = ex(0.0, 0.0, 20_000.0, 0.0);
-        assert!(post_trade_equity(&x, 10_000.0, &[0.0], &[1.0]).is_none());
+        assert!(post_trade_equity(&x, 10_000.0, &[0.0], &[1.0], &mut [false]).is_none());
     }
 }
