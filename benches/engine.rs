@@ -9,14 +9,14 @@
 //! Run: `cargo bench --bench engine`. Throughput is reported in bars per second.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use rotor::{app, signal, sim};
+use rotor::{pipeline, signal, sim};
 use std::path::Path;
 use std::process::Command;
 
 const DEFAULT: &str = "strategies/small_large_momentum.toml";
 
 fn engine(c: &mut Criterion) {
-    let p = app::prepare(Path::new(DEFAULT)).expect("the default strategy loads");
+    let p = pipeline::prepare(Path::new(DEFAULT)).expect("the default strategy loads");
     let bars = p.panel.len() as u64;
     let signals = signal::eval_signals(&p.plan, &p.panel);
     let decisions = signal::decide(&p.plan, &p.panel, &signals);

@@ -9,7 +9,7 @@
 //! Run: `cargo bench --bench sweep`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use rotor::{app, data::Panel, stats, sweep};
+use rotor::{data::Panel, pipeline, stats, sweep};
 use std::path::Path;
 
 const SWEEP: &str = "strategies/sweeps/iwm_spy_momentum.toml";
@@ -115,7 +115,7 @@ fn plain_loop_same_outputs(panel: &Panel, lookbacks: &[usize], costs: &[f64]) ->
 }
 
 fn sweeps(c: &mut Criterion) {
-    let (strategy, _) = app::check(Path::new(SWEEP)).expect("the sweep strategy loads");
+    let (strategy, _) = pipeline::compile(Path::new(SWEEP)).expect("the sweep strategy loads");
     let sw = sweep::build(&strategy, &[]).expect("its sweep is valid");
     let panel = rotor::data::load_panel(&strategy).expect("its data load");
     let evals = (sw.variants.len() * panel.len()) as u64;

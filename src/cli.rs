@@ -1,6 +1,10 @@
-//! The command line, as clap sees it. `main.rs` turns it into calls to [`crate::app`].
+//! The command line, as clap sees it (part of the binary: the library knows nothing of clap).
+//! Flags shared by every command are declared once ([`Shared`]) and flattened into each; values
+//! are typed at the edge (`--rank` is a [`Metric`], `--format` a check [`Format`]).
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use rotor::check::Format;
+use rotor::stats::Metric;
 use std::path::PathBuf;
 
 /// rotor: backtest small-cap / large-cap rotation strategies written in TOML on real history.
@@ -15,6 +19,8 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub shared: Shared,
 }
 
 #[derive(Debug, Subcommand)]
@@ -35,12 +41,6 @@ pub enum Command {
         /// Skip the PNG and SVG charts.
         #[arg(long)]
         no_charts: bool,
-        /// Print nothing on success (errors still go to stderr).
-        #[arg(long, short)]
-        quiet: bool,
-        /// Worker threads for parallel runs (default: all cores). Results do not depend on it.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-        threads: Option<u16>,
     },
     /// Rerun strategies and compare them with their stored baselines (for CI).
     ///
@@ -58,11 +58,8 @@ pub enum Command {
         #[arg(long)]
         bless: bool,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-        threads: Option<u16>,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
     },
     /// Run every variant of a parameter sweep in parallel and rank them.
     ///
@@ -78,10 +75,10 @@ pub enum Command {
         /// params.lookback=20..252:4 or execution.commission_bps=0,5,10,20.
         #[arg(long = "param", value_name = "PATH=VALUES")]
         params: Vec<String>,
-        /// Metric to rank by: sharpe, sortino, cagr, total_return, calmar, max_drawdown,
-        /// volatility, ulcer_index, annual_turnover, total_costs, final_equity.
-        #[arg(long, default_value = "sharpe")]
-        rank: String,
+        /// Metric to rank by: total_return, cagr, volatility, sharpe, sortino, max_drawdown,
+        /// calmar, ulcer_index, annual_turnover, total_costs, final_equity.
+        #[arg(long, default_value = "sharpe", value_parser = rankable)]
+        rank: Metric,
         /// How many of the best variants to print and keep in summary.json.
         #[arg(long, default_value_t = 10)]
         top: usize,
@@ -96,12 +93,6 @@ pub enum Command {
         /// Output folder (replaced atomically).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Print nothing on success.
-        #[arg(long, short)]
-        quiet: bool,
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-        threads: Option<u16>,
     },
     /// Walk-forward test: pick the best variant on each training span, run it on the next span.
     ///
@@ -127,19 +118,13 @@ pub enum Command {
         /// A swept parameter, as for `rotor sweep` (repeatable).
         #[arg(long = "param", value_name = "PATH=VALUES")]
         params: Vec<String>,
-        /// Metric that picks the variant: sharpe, sortino, cagr, total_return, calmar,
-        /// max_drawdown, volatility, ulcer_index.
-        #[arg(long, default_value = "sharpe")]
-        rank: String,
+        /// Metric that picks the variant: total_return, cagr, volatility, sharpe, sortino,
+        /// max_drawdown, calmar, ulcer_index.
+        #[arg(long, default_value = "sharpe", value_parser = on_windows)]
+        rank: Metric,
         /// Output folder (replaced atomically).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Print nothing on success.
-        #[arg(long, short)]
-        quiet: bool,
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-        threads: Option<u16>,
     },
     /// Run an event study: when did a condition hold, and what came next?
     ///
@@ -160,12 +145,6 @@ pub enum Command {
         /// Bootstrap seed (overrides the file's).
         #[arg(long, value_name = "SEED")]
         seed: Option<u64>,
-        /// Print nothing on success.
-        #[arg(long, short)]
-        quiet: bool,
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-        threads: Option<u16>,
     },
     /// Check strategy files and their data completely, without running them.
     Validate {
@@ -175,9 +154,20 @@ pub enum Command {
     },
 }
 
+/// Flags every command takes (before or after the command's name).
+#[derive(Debug, Args)]
+pub struct Shared {
+    /// Print nothing on success (errors still go to stderr).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+}
+
 /// Output formats of `rotor check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub enum CheckFormat {
     /// A table for people.
     Human,
     /// One JSON document.
@@ -186,4 +176,30 @@ pub enum Format {
     Junit,
     /// GitHub Actions annotations (`::error file=...`).
     Github,
+}
+
+impl From<CheckFormat> for Format {
+    fn from(f: CheckFormat) -> Format {
+        match f {
+            CheckFormat::Human => Format::Human,
+            CheckFormat::Json => Format::Json,
+            CheckFormat::Junit => Format::Junit,
+            CheckFormat::Github => Format::Github,
+        }
+    }
+}
+
+/// `--rank` of a sweep: a metric with a better direction.
+fn rankable(s: &str) -> Result<Metric, String> {
+    Metric::from_name(s)
+        .filter(|m| m.higher_is_better().is_some())
+        .ok_or_else(|| format!("expected one of {}", Metric::names(Metric::rankable())))
+}
+
+/// `--rank` of a walk-forward: a metric of an equity curve's window.
+fn on_windows(s: &str) -> Result<Metric, String> {
+    let ok = || Metric::ALL.into_iter().filter(|m| m.on_windows());
+    Metric::from_name(s)
+        .filter(|m| m.on_windows())
+        .ok_or_else(|| format!("expected one of {}", Metric::names(ok())))
 }

@@ -135,6 +135,17 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The message for stderr: every line starts with `error: `.
+    pub fn user_message(&self) -> String {
+        match self {
+            // Diagnostics already prefix each line.
+            Error::Input(d) => d.to_string(),
+            other => format!("error: {other}"),
+        }
+    }
+}
+
 impl From<Diagnostic> for Error {
     fn from(d: Diagnostic) -> Self {
         Error::input(d)

@@ -15,18 +15,21 @@
 //! * [`check`]: baselines and regression checks for CI (`rotor check`).
 //! * [`sweep`]: parameter sweeps, probabilistic/deflated Sharpe, walk-forward tests.
 //! * [`events`]: event studies with a block bootstrap.
-//! * [`app`], [`cli`]: the commands; `main.rs` only dispatches.
+//! * [`pipeline`]: one backtest from file to report, shared by every command that runs one.
+//! * [`commands`]: the commands as library calls, one file each, writing to a writer and
+//!   returning a status; the binary (`main.rs`, `cli.rs`: clap) parses flags, sets up threads
+//!   and maps the status to an exit code. The library does not know clap.
 //!
 //! The simulator never sees a ticker string, a TOML table or a DataFrame.
 
-pub mod app;
 pub mod check;
-pub mod cli;
+pub mod commands;
 pub mod data;
 pub mod date;
 pub mod error;
 pub mod events;
 pub mod expr;
+pub mod pipeline;
 pub mod plan;
 pub mod plot;
 pub mod report;

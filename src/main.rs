@@ -1,8 +1,12 @@
-//! The `rotor` binary: parse the command line, call the library, map the result to an exit code
-//! (0 success, 2 bad input or failure).
+//! The `rotor` binary: parse the command line, set up the thread pool, call the command, map
+//! its outcome to an exit code (0 success, 1 `check` found a drift or a missing baseline,
+//! 2 bad input or failure).
+
+mod cli;
 
 use clap::Parser;
-use rotor::cli::{Cli, Command};
+use cli::{Cli, Command};
+use rotor::commands::{self, Status};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -19,46 +23,61 @@ fn main() -> ExitCode {
             };
         }
     };
-    let result = match cli.command {
+    if let Some(n) = cli.shared.threads {
+        // Only fails if a global pool already exists, which cannot happen this early.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n as usize)
+            .build_global();
+    }
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    let mut sink = std::io::sink();
+    let out: &mut dyn Write = if cli.shared.quiet {
+        &mut sink
+    } else {
+        &mut lock
+    };
+    let result = dispatch(cli.command, cli.shared.quiet, out);
+    let _ = out.flush();
+    match result {
+        Ok(Status::Success) => ExitCode::SUCCESS,
+        Ok(Status::Failure) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("{}", e.user_message());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(command: Command, quiet: bool, out: &mut dyn Write) -> rotor::Result<Status> {
+    match command {
         Command::Run {
             strategies,
-            out,
+            out: dir,
             no_charts,
-            quiet,
-            threads,
-        } => {
-            if let Some(n) = threads {
-                // Only fails if a global pool already exists, which cannot happen this early.
-                let _ = rayon::ThreadPoolBuilder::new()
-                    .num_threads(n as usize)
-                    .build_global();
-            }
-            rotor::app::run_command(&strategies, out.as_deref(), !no_charts).map(|t| {
-                if quiet {
-                    String::new()
-                } else {
-                    t
-                }
-            })
-        }
-        Command::Validate { strategies } => rotor::app::validate_command(&strategies),
-        Command::Events {
-            file,
+        } => commands::run::run(
+            &commands::run::RunOptions {
+                strategies: &strategies,
+                out: dir.as_deref(),
+                charts: !no_charts,
+            },
             out,
-            samples,
-            seed,
-            quiet,
-            threads,
-        } => {
-            set_threads(threads);
-            rotor::app::events_command(
-                &file,
-                out.as_deref(),
-                samples.map(|s| s as usize),
-                seed,
-                quiet,
-            )
-        }
+        ),
+        Command::Validate { strategies } => commands::validate::validate(&strategies, out),
+        Command::Check {
+            paths,
+            baseline,
+            bless,
+            format,
+        } => commands::check::check(
+            &commands::check::CheckOptions {
+                paths: &paths,
+                baseline: baseline.as_deref(),
+                bless,
+                format: format.into(),
+            },
+            out,
+        ),
         Command::Sweep {
             strategy,
             params,
@@ -66,21 +85,20 @@ fn main() -> ExitCode {
             top,
             heatmap,
             curves,
-            out,
-            quiet,
-            threads,
-        } => {
-            set_threads(threads);
-            let options = rotor::app::SweepOptions {
-                rank: &rank,
+            out: dir,
+        } => commands::sweep::run(
+            &commands::sweep::SweepOptions {
+                strategy: &strategy,
+                params: &params,
+                rank,
                 top,
                 heatmaps: &heatmap,
                 curves,
-                out: out.as_deref(),
-                quiet,
-            };
-            rotor::app::sweep_command(&strategy, &params, &options)
-        }
+                out: dir.as_deref(),
+                progress: !quiet,
+            },
+            out,
+        ),
         Command::Walkforward {
             strategy,
             train,
@@ -89,69 +107,33 @@ fn main() -> ExitCode {
             anchored,
             params,
             rank,
-            out,
-            quiet,
-            threads,
-        } => {
-            set_threads(threads);
-            let spans = rotor::app::Spans {
+            out: dir,
+        } => commands::walkforward::run(
+            &commands::walkforward::WalkforwardOptions {
+                strategy: &strategy,
+                params: &params,
+                rank,
                 train: &train,
                 test: &test,
                 step: step.as_deref(),
-            };
-            rotor::app::walkforward_command(
-                &strategy,
-                &params,
-                &rank,
-                spans,
                 anchored,
-                out.as_deref(),
-                quiet,
-            )
-        }
-        Command::Check {
-            paths,
-            baseline,
-            bless,
-            format,
-            threads,
-        } => {
-            set_threads(threads);
-            return finish(rotor::app::check_command(
-                &paths,
-                baseline.as_deref(),
-                bless,
-                format,
-            ));
-        }
-    };
-    finish(result.map(|text| (text, 0)))
-}
-
-fn set_threads(threads: Option<u16>) {
-    if let Some(n) = threads {
-        // Only fails if a global pool already exists, which cannot happen this early.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n as usize)
-            .build_global();
-    }
-}
-
-/// Prints the output and maps the outcome to an exit code.
-fn finish(result: rotor::Result<(String, u8)>) -> ExitCode {
-    match result {
-        Ok((text, code)) => {
-            let _ = std::io::stdout().write_all(text.as_bytes());
-            ExitCode::from(code)
-        }
-        Err(e) => {
-            let msg = e.to_string();
-            if msg.starts_with("error:") {
-                eprintln!("{msg}");
-            } else {
-                eprintln!("error: {msg}");
-            }
-            ExitCode::from(2)
-        }
+                out: dir.as_deref(),
+            },
+            out,
+        ),
+        Command::Events {
+            file,
+            out: dir,
+            samples,
+            seed,
+        } => commands::events::run(
+            &commands::events::EventsOptions {
+                file: &file,
+                out: dir.as_deref(),
+                samples: samples.map(|s| s as usize),
+                seed,
+            },
+            out,
+        ),
     }
 }

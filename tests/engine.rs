@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use rotor::app::prepare;
+use rotor::pipeline::prepare;
 use rotor::sim;
 
 fn rel_close(a: f64, b: f64, tol: f64) -> bool {

@@ -163,7 +163,7 @@ seed = 7
             assert_eq!(again.horizons[0].ci_low, h.ci_low);
             assert_eq!(again.horizons[0].p_value, h.p_value);
             let mut other = spec.clone();
-            other.seed = 8;
+            other.bootstrap.seed = 8;
             assert_ne!(
                 events::study(&other, &panel).unwrap().horizons[0].ci_low,
                 h.ci_low
@@ -238,4 +238,115 @@ fn shipped_event_studies_run() {
             assert_eq!(n, events, "{f}");
         }
     }
+}
+
+/// Event files share the strategy reader: the name is a plain folder name, and params, assets,
+/// series and signals share one namespace (these three were accepted before, the first writing
+/// outside the output folder, the others silently reading the param instead of the price).
+#[test]
+fn event_files_get_the_strategy_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let dates = weekdays(10);
+    let p: Vec<f64> = (0..10).map(|i| 100.0 + i as f64).collect();
+    let f = write(dir.path(), "p.csv", &csv(&dates, &[("close", &p)]));
+    let file = |name: &str, head: &str, extra: &str| {
+        write(
+            dir.path(),
+            name,
+            &format!(
+                "version = 1\n{head}\n[assets]\nrut = {{ file = {}, column = \"close\" }}\nspx = {{ file = {}, column = \"close\" }}\n{extra}[event]\nwhen = \"rut > 0\"\nmeasure = \"rut\"\n",
+                lit(&f),
+                lit(&f)
+            ),
+        )
+    };
+    let cwd = dir.path().join("work/inner");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let cases = [
+        (
+            file("escape.toml", "name = \"../../escape\"", ""),
+            "escape.toml:2:8: `name`: expected a name of letters, digits, '-', '_' or '.' not starting with '.'",
+        ),
+        (
+            file("param.toml", "name = \"e\"", "[params]\nrut = 3\n"),
+            "param.toml:7:1: `params.rut`: the name `rut` is already used in [assets]",
+        ),
+        (
+            file("signal.toml", "name = \"e\"", "[signals]\nspx = \"rut * 2\"\n"),
+            "signal.toml:7:8: `signals.spx`: the name `spx` is already used in [assets]",
+        ),
+    ];
+    for (path, needle) in &cases {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_rotor"))
+            .args(["events", path.to_str().unwrap()])
+            .current_dir(&cwd)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains(needle), "{needle}\n{}", text(&o));
+    }
+    // Nothing was written anywhere.
+    assert!(!dir.path().join("escape-events").exists());
+    assert!(!cwd.join("out").exists());
+}
+
+/// No name read from a file chooses where results go, for any command.
+#[test]
+fn no_output_name_leaves_the_output_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let dates = weekdays(30);
+    let p: Vec<f64> = (0..30).map(|i| 100.0 + i as f64).collect();
+    let f = write(dir.path(), "p.csv", &csv(&dates, &[("close", &p)]));
+    let s = write(
+        dir.path(),
+        "s.toml",
+        &format!(
+            "version = 1\nname = \"../../x\"\n[params]\nn = 2\n[assets]\na = {{ file = {}, column = \"close\" }}\n[[rules]]\nwhen = \"ret(a, n) > 0\"\nweights = {{ a = 1 }}\n[[rules]]\notherwise = true\nweights = {{ cash = 1 }}\n[sweep]\nparams.n = [2, 3]\n",
+            lit(&f)
+        ),
+    );
+    let cwd = dir.path().join("a/b");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let sp = s.to_str().unwrap();
+    for args in [
+        vec!["run", sp],
+        vec!["sweep", sp],
+        vec!["walkforward", sp, "--train", "10b", "--test", "5b"],
+        vec!["check", sp, "--bless"],
+        vec!["validate", sp],
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_rotor"))
+            .args(&args)
+            .current_dir(&cwd)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+        assert!(
+            text(&o).contains("s.toml:2:8: `name`"),
+            "{args:?}: {}",
+            text(&o)
+        );
+    }
+    let mut written = Vec::new();
+    for e in walk(dir.path()) {
+        written.push(e);
+    }
+    written.sort();
+    assert_eq!(
+        written,
+        ["a/b", "p.csv", "s.toml"].map(|x| dir.path().join(x))
+    );
+}
+
+fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(root).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() && std::fs::read_dir(&p).unwrap().next().is_some() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

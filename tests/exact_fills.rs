@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use rotor::app::prepare;
+use rotor::pipeline::prepare;
 use rotor::sim;
 
 fn rel(a: f64, b: f64) -> f64 {

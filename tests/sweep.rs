@@ -3,14 +3,14 @@
 mod common;
 
 use common::*;
-use rotor::{app, plan, sim, stats, sweep};
+use rotor::{pipeline, plan, sim, stats, sweep};
 use std::path::Path;
 
 const SWEEP: &str = "strategies/sweeps/iwm_spy_momentum.toml";
 
 #[test]
 fn every_variant_equals_a_plain_run_of_its_strategy() {
-    let (strategy, _) = app::check(Path::new(SWEEP)).unwrap();
+    let (strategy, _) = pipeline::compile(Path::new(SWEEP)).unwrap();
     let flags = vec![
         "params.lookback=5..250:35".to_owned(),
         "execution.commission_bps=0,20".to_owned(),
@@ -211,7 +211,7 @@ fn sweep_errors_exit_2_with_line_and_column() {
 
 #[test]
 fn walkforward_stitches_the_chosen_variants_out_of_sample() {
-    let (strategy, _) = app::check(Path::new(SWEEP)).unwrap();
+    let (strategy, _) = pipeline::compile(Path::new(SWEEP)).unwrap();
     let sw = sweep::build(
         &strategy,
         &[
@@ -230,7 +230,15 @@ fn walkforward_stitches_the_chosen_variants_out_of_sample() {
         false,
     )
     .unwrap();
-    let r = wf::run(&strategy, &panel, &sw, &windows, "sharpe", false).unwrap();
+    let r = wf::run(
+        &strategy,
+        &panel,
+        &sw,
+        &windows,
+        stats::Metric::Sharpe,
+        false,
+    )
+    .unwrap();
     assert_eq!(r.windows.len(), windows.len());
     // Independently: for each window, the variant with the best training Sharpe (first on
     // ties), then its own returns over the test span, compounded.

@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use rotor::app::prepare;
 use rotor::data::Panel;
+use rotor::pipeline::prepare;
 use rotor::{signal, sim};
 use std::path::PathBuf;
 
@@ -126,7 +126,7 @@ fn signals_are_warm_on_start_and_everything_else_starts_there() {
     assert_eq!(decisions(&all.panel, &all.plan), whole_rules[start_bar..]);
     // The 63-bar lookback (and the 20-bar change of y lagged a day) is known from bar 0 with
     // all the history, from bar 63 - 20 = 43 with 20 bars of it, and from bar 63 without.
-    let first = |p: &rotor::app::Prepared| sim::run(&p.panel, &p.plan).first_known;
+    let first = |p: &rotor::pipeline::Prepared| sim::run(&p.panel, &p.plan).first_known;
     assert_eq!(first(&all), Some(0));
     assert_eq!(first(&some), Some(43));
     assert_eq!(first(&none), Some(63));

@@ -15,285 +15,19 @@
 //! series at the actual event dates, and that gives the distribution of the difference when the
 //! event dates carry no information. Seeded and reproducible whatever the number of threads.
 
+pub mod file;
+
+pub use file::{load, Bootstrap, EventSpec, Measure};
+
 use crate::data::{self, Panel};
 use crate::date;
-use crate::error::{Diagnostics, Error, Result};
+use crate::error::Result;
 use crate::plan;
 use crate::signal;
-use crate::spec::reader::{Cx, Table};
-use crate::spec::value::{self, Value};
-use crate::spec::{self, ExprSrc, Strategy};
 use crate::stats::returns::{mean, median, quantile};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
-
-/// What is measured after each event.
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
-pub enum Measure {
-    /// Forward return of one asset.
-    Asset(String),
-    /// Forward return of `long` minus that of `short`.
-    Spread { long: String, short: String },
-}
-
-/// A checked event file.
-#[derive(Debug, Clone)]
-pub struct EventSpec {
-    pub name: String,
-    pub description: String,
-    pub when: ExprSrc,
-    pub cooldown: usize,
-    pub horizons: Vec<usize>,
-    pub measure: Measure,
-    pub samples: usize,
-    pub block: usize,
-    pub seed: u64,
-    pub confidence: f64,
-    /// The data part, as a strategy without rules (for loading and compiling expressions).
-    pub strategy: Strategy,
-}
-
-/// Reads an event file; every problem is reported with line, column and key.
-pub fn load(path: &Path) -> Result<EventSpec> {
-    let text = spec::read(path)?;
-    let doc = value::parse_file(path, &text)?;
-    let mut cx = Cx {
-        path,
-        text: &text,
-        diags: Diagnostics::default(),
-    };
-    let mut top = Table::new("", &doc, 0..text.len());
-    match top.integer(&mut cx, "version", 0) {
-        Some((1, _)) => {}
-        Some((v, span)) => cx.err(
-            &span,
-            "version",
-            format!("unsupported format version {v}; this rotor reads version 1"),
-        ),
-        None => cx.err(
-            &(0..0),
-            "version",
-            "missing required key (expected version = 1)",
-        ),
-    }
-    let name = top
-        .req_string(&mut cx, "name")
-        .map(|v| v.0)
-        .unwrap_or_default();
-    let description = top
-        .string(&mut cx, "description")
-        .map(|v| v.0)
-        .unwrap_or_default();
-    let start = top.date(&mut cx, "start");
-    let end = top.date(&mut cx, "end");
-    let params = spec::read_params(&mut cx, &mut top);
-    let assets = spec::read_assets(&mut cx, &mut top);
-    let series = spec::read_series(&mut cx, &mut top);
-    let signals = spec::read_signals(&mut cx, &mut top);
-
-    let mut when = None;
-    let mut cooldown = 20;
-    let mut horizons = vec![1, 5, 20, 60, 120, 250];
-    let mut measure = None;
-    match top.table(&mut cx, "event") {
-        Some(mut t) => {
-            when = t
-                .get("when")
-                .and_then(|n| spec::expr_src(&mut cx, n, "event.when"));
-            if when.is_none() && t.entries.iter().all(|(k, _)| k.get_ref() != "when") {
-                let span = t.span.clone();
-                cx.err(
-                    &span,
-                    "event.when",
-                    "missing required key (the event condition, e.g. \"ret(rut, 5) > 0.10\")",
-                );
-            }
-            if let Some((v, _)) = t.integer(&mut cx, "cooldown", 0) {
-                cooldown = v as usize;
-            }
-            if let Some(node) = t.get("horizons") {
-                match node.get_ref() {
-                    Value::Array(items) if !items.is_empty() => {
-                        let mut hs = Vec::new();
-                        for it in items {
-                            match it.get_ref() {
-                                Value::Integer(h) if *h >= 1 => hs.push(*h as usize),
-                                other => cx.err(
-                                    &it.span(),
-                                    "event.horizons",
-                                    format!(
-                                        "expected whole numbers of bars >= 1, found {}",
-                                        if let Value::Integer(h) = other {
-                                            h.to_string()
-                                        } else {
-                                            other.type_name().to_owned()
-                                        }
-                                    ),
-                                ),
-                            }
-                        }
-                        hs.sort_unstable();
-                        hs.dedup();
-                        horizons = hs;
-                    }
-                    _ => cx.err(
-                        &node.span(),
-                        "event.horizons",
-                        "expected a non-empty list of bar counts, e.g. [1, 5, 20]",
-                    ),
-                }
-            }
-            match t.get("measure") {
-                Some(node) => match node.get_ref() {
-                    Value::String(a) => measure = Some((Measure::Asset(a.clone()), node.span())),
-                    Value::Table(_) => {
-                        if let Some(mut mt) =
-                            crate::spec::reader::table_of(&mut cx, node, "event.measure")
-                        {
-                            let long = mt.req_string(&mut cx, "long").map(|v| v.0);
-                            let short = mt.req_string(&mut cx, "short").map(|v| v.0);
-                            mt.finish(&mut cx, &["long", "short"]);
-                            if let (Some(long), Some(short)) = (long, short) {
-                                measure = Some((Measure::Spread { long, short }, node.span()));
-                            }
-                        }
-                    }
-                    other => cx.err(
-                        &node.span(),
-                        "event.measure",
-                        format!(
-                            "expected an asset name or {{ long = \"a\", short = \"b\" }}, found {}",
-                            other.type_name()
-                        ),
-                    ),
-                },
-                None => {
-                    let span = t.span.clone();
-                    cx.err(&span, "event.measure", "missing required key (an asset name, or { long = \"a\", short = \"b\" } for a spread)");
-                }
-            }
-            t.finish(&mut cx, &["when", "cooldown", "horizons", "measure"]);
-        }
-        None => cx.err(&(0..0), "event", "missing required table [event]"),
-    }
-    let (mut samples, mut block, mut seed, mut confidence) = (2000usize, 20usize, 42u64, 0.95f64);
-    if let Some(mut t) = top.table(&mut cx, "bootstrap") {
-        if let Some((v, _)) = t.integer(&mut cx, "samples", 100) {
-            samples = v as usize;
-        }
-        if let Some((v, _)) = t.integer(&mut cx, "block", 1) {
-            block = v as usize;
-        }
-        if let Some((v, _)) = t.integer(&mut cx, "seed", 0) {
-            seed = v as u64;
-        }
-        if let Some((v, span)) = t.number(&mut cx, "confidence") {
-            if v > 0.5 && v < 1.0 {
-                confidence = v;
-            } else {
-                cx.err(
-                    &span,
-                    "bootstrap.confidence",
-                    format!("expected a level between 0.5 and 1 (e.g. 0.95), found {v}"),
-                );
-            }
-        }
-        t.finish(&mut cx, &["samples", "block", "seed", "confidence"]);
-    }
-    top.finish(
-        &mut cx,
-        &[
-            "version",
-            "name",
-            "description",
-            "start",
-            "end",
-            "params",
-            "assets",
-            "series",
-            "signals",
-            "event",
-            "bootstrap",
-        ],
-    );
-
-    // Measured assets must exist.
-    if let Some((m, span)) = &measure {
-        let names: Vec<&str> = match m {
-            Measure::Asset(a) => vec![a.as_str()],
-            Measure::Spread { long, short } => vec![long.as_str(), short.as_str()],
-        };
-        for n in names {
-            if !assets.iter().any(|a| a.name == n) {
-                let known: Vec<&str> = assets.iter().map(|a| a.name.as_str()).collect();
-                cx.err(
-                    span,
-                    "event.measure",
-                    format!("unknown asset `{n}`; assets are: {}", known.join(", ")),
-                );
-            }
-        }
-    }
-    let mut strategy =
-        Strategy::data_only(path, &text, start, end, params, assets, series, signals);
-    // The condition becomes the last signal, so the compiler checks and resolves it.
-    if let Some(w) = &when {
-        strategy.signals.push(("__event".into(), w.clone()));
-    }
-    let mut diags = cx.diags;
-    if let Err(Error::Input(more)) = plan::compile(&strategy) {
-        diags.extend(more);
-    }
-    diags.0.sort_by_key(|d| (d.line, d.column));
-    let (Some(when), Some((measure, _))) = (when, measure) else {
-        return Err(Error::Input(diags));
-    };
-    diags.into_result(EventSpec {
-        name,
-        description,
-        when,
-        cooldown,
-        horizons,
-        measure,
-        samples,
-        block,
-        seed,
-        confidence,
-        strategy,
-    })
-}
-
-/// The outermost function calls of the condition, with their text: what the event list shows.
-fn inputs(when: &ExprSrc) -> Vec<ExprSrc> {
-    fn walk(e: &crate::expr::Expr, src: &ExprSrc, out: &mut Vec<ExprSrc>) {
-        use crate::expr::Expr;
-        match e {
-            Expr::Call(_, _, span) | Expr::Name(_, span) => {
-                let text = src.text[span.clone()].to_owned();
-                if !out.iter().any(|x| x.text == text) {
-                    out.push(ExprSrc {
-                        text,
-                        span: src.span.start + span.start..src.span.start + span.end,
-                        key: src.key.clone(),
-                    });
-                }
-            }
-            Expr::Neg(a, _) | Expr::Not(a, _) => walk(a, src, out),
-            Expr::Binary(_, a, b, _) => {
-                walk(a, src, out);
-                walk(b, src, out);
-            }
-            Expr::Num(..) | Expr::Placeholder(..) => {}
-        }
-    }
-    let mut out = Vec::new();
-    if let Ok(e) = crate::expr::parse(&when.text) {
-        walk(&e, when, &mut out);
-    }
-    out
-}
 
 /// One event.
 #[derive(Debug, Clone, Serialize)]
@@ -467,20 +201,11 @@ fn synthetic_differences(
 
 /// Runs a study on loaded data.
 pub fn study(spec: &EventSpec, panel: &Panel) -> Result<Study> {
-    let mut strategy = spec.strategy.clone();
-    let ins = inputs(&spec.when);
-    for (i, e) in ins.iter().enumerate() {
-        strategy.signals.push((format!("__input{i}"), e.clone()));
-    }
-    let plan = plan::compile(&strategy)?;
-    // Conditions may look back before `start`: evaluated on the history, read from `start` on.
-    let values = signal::eval_signals(&plan, panel);
-    let w = panel.warmup;
-    let k_when = spec.strategy.signals.len() - 1;
-    let condition = &values[k_when][w..];
-    let input_values: Vec<&[f64]> = (0..ins.len())
-        .map(|i| &values[k_when + 1 + i][w..])
-        .collect();
+    let plan = plan::compile_with(&spec.strategy, &spec.expressions())?;
+    // The condition may look back before `start`: evaluated on the history, read from `start` on.
+    let signals = signal::eval_signals(&plan, panel);
+    let values = signal::eval_extra(&plan, panel, &signals);
+    let (condition, input_values) = (&values[0], &values[1..]);
     let asset = |name: &str| {
         panel
             .asset_names
@@ -526,16 +251,17 @@ pub fn study(spec: &EventSpec, panel: &Panel) -> Result<Study> {
         .iter()
         .map(|p| p.windows(2).map(|w| w[1] / w[0] - 1.0).collect())
         .collect();
-    let replicates: Vec<Vec<f64>> = (0..spec.samples)
+    let replicates: Vec<Vec<f64>> = (0..spec.bootstrap.samples)
         .into_par_iter()
         .map(|b| {
-            let mut rng = SplitMix(spec.seed ^ (b as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
-            let idx = block_indices(&mut rng, n - 1, spec.block);
+            let mut rng =
+                SplitMix(spec.bootstrap.seed ^ (b as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
+            let idx = block_indices(&mut rng, n - 1, spec.bootstrap.block);
             synthetic_differences(&daily, &idx, &bars, &spec.horizons)
         })
         .collect();
 
-    let alpha = 1.0 - spec.confidence;
+    let alpha = 1.0 - spec.bootstrap.confidence;
     let horizons = spec
         .horizons
         .iter()
@@ -600,8 +326,8 @@ pub fn study(spec: &EventSpec, panel: &Panel) -> Result<Study> {
         let (m, lo, hi) = if ev.is_empty() {
             (None, None, None)
         } else {
-            let mut rng = SplitMix(spec.seed.wrapping_add(k as u64 + 1));
-            let mut means: Vec<f64> = (0..spec.samples.min(1000))
+            let mut rng = SplitMix(spec.bootstrap.seed.wrapping_add(k as u64 + 1));
+            let mut means: Vec<f64> = (0..spec.bootstrap.samples.min(1000))
                 .map(|_| {
                     (0..ev.len()).map(|_| ev[rng.below(ev.len())]).sum::<f64>() / ev.len() as f64
                 })
@@ -632,15 +358,15 @@ pub fn study(spec: &EventSpec, panel: &Panel) -> Result<Study> {
         bars: n,
         cooldown: spec.cooldown,
         condition_days,
-        input_names: ins.iter().map(|e| e.text.clone()).collect(),
+        input_names: spec.inputs.iter().map(|e| e.text.clone()).collect(),
         events,
         horizons,
         bootstrap: BootstrapInfo {
             method: "circular block bootstrap of daily returns over the whole sample",
-            samples: spec.samples,
-            block: spec.block,
-            seed: spec.seed,
-            confidence: spec.confidence,
+            samples: spec.bootstrap.samples,
+            block: spec.bootstrap.block,
+            seed: spec.bootstrap.seed,
+            confidence: spec.bootstrap.confidence,
         },
         path,
     })

@@ -80,6 +80,9 @@ pub struct Plan {
     pub execution: Execution,
     pub initial_capital: f64,
     pub benchmarks: Vec<Benchmark>,
+    /// Expressions a command evaluates besides the signals (an event study's condition and
+    /// its inputs), compiled in the strategy's namespace; see [`compile_with`].
+    pub extra: Vec<Node>,
 }
 
 struct Names<'a> {
@@ -117,14 +120,7 @@ impl Compiler<'_> {
     }
 
     fn known_names(&self) -> String {
-        // Internal names (an event's condition, "__event") are not the user's to use.
-        let list = |m: &BTreeMap<&str, usize>| {
-            m.keys()
-                .copied()
-                .filter(|k| !k.starts_with("__"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let list = |m: &BTreeMap<&str, usize>| m.keys().copied().collect::<Vec<_>>().join(", ");
         let mut parts = Vec::new();
         if !self.names.assets.is_empty() {
             parts.push(format!("assets: {}", list(&self.names.assets)));
@@ -132,7 +128,7 @@ impl Compiler<'_> {
         if !self.names.series.is_empty() {
             parts.push(format!("series: {}", list(&self.names.series)));
         }
-        if self.names.signals.keys().any(|k| !k.starts_with("__")) {
+        if !self.names.signals.is_empty() {
             parts.push(format!("signals: {}", list(&self.names.signals)));
         }
         if !self.names.params.is_empty() {
@@ -393,6 +389,12 @@ fn signal_order(signals: &[(String, Node)]) -> Result<Vec<usize>, Vec<usize>> {
 
 /// Resolves and checks every expression and name; reports every problem found.
 pub fn compile(s: &Strategy) -> Result<Plan> {
+    compile_with(s, &[])
+}
+
+/// [`compile`], plus `extra` expressions compiled in the same namespace into `Plan::extra`
+/// (evaluated by [`crate::signal::eval_extra`]).
+pub fn compile_with(s: &Strategy, extra: &[ExprSrc]) -> Result<Plan> {
     let names = Names {
         params: s.params.iter().map(|(n, v)| (n.as_str(), *v)).collect(),
         assets: s
@@ -493,6 +495,10 @@ pub fn compile(s: &Strategy) -> Result<Plan> {
         })
         .collect();
 
+    let extra = extra
+        .iter()
+        .map(|src| c.expr(src, None).unwrap_or(Node::Const(f64::NAN)))
+        .collect();
     let e = &s.execution;
     let plan = Plan {
         n_assets: s.assets.len(),
@@ -511,6 +517,7 @@ pub fn compile(s: &Strategy) -> Result<Plan> {
         },
         initial_capital: s.initial_capital,
         benchmarks,
+        extra,
     };
     c.diags.into_result(plan)
 }
@@ -544,6 +551,7 @@ impl Plan {
             },
             initial_capital: self.initial_capital,
             benchmarks: vec![],
+            extra: vec![],
         }
     }
 }

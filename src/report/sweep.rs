@@ -5,36 +5,19 @@ use crate::data::load::{write_parquet, OutColumn};
 use crate::date;
 use crate::error::Result;
 use crate::plot;
-use crate::stats::Headline;
+use crate::stats::{Headline, Metric};
 use crate::sweep::walkforward::WalkForward;
-use crate::sweep::{self, Distribution, Honesty, Sweep};
+use crate::sweep::{Distribution, Honesty, Sweep};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
-
-/// Metric columns of `sweep.csv` / `sweep.parquet`, in order.
-pub const COLUMNS: &[&str] = &[
-    "total_return",
-    "cagr",
-    "volatility",
-    "sharpe",
-    "sortino",
-    "max_drawdown",
-    "calmar",
-    "ulcer_index",
-    "trades",
-    "annual_turnover",
-    "total_costs",
-    "time_in_market",
-    "final_equity",
-];
 
 pub fn sweep_csv(sw: &Sweep, results: &[Headline]) -> String {
     let mut s = String::from("variant");
     for a in &sw.axes {
         let _ = write!(s, ",{}", a.path);
     }
-    for c in COLUMNS {
+    for c in Metric::ALL {
         let _ = write!(s, ",{c}");
     }
     s.push('\n');
@@ -43,8 +26,8 @@ pub fn sweep_csv(sw: &Sweep, results: &[Headline]) -> String {
         for x in v {
             let _ = write!(s, ",{}", num(*x));
         }
-        for c in COLUMNS {
-            let _ = write!(s, ",{}", num(sweep::metric(h, c)));
+        for c in Metric::ALL {
+            let _ = write!(s, ",{}", num(c.of(h)));
         }
         s.push('\n');
     }
@@ -62,18 +45,13 @@ fn sweep_parquet(path: &Path, sw: &Sweep, results: &[Headline]) -> Result<()> {
             OutColumn::F64(sw.variants.iter().map(|v| v[k]).collect()),
         ));
     }
-    for c in COLUMNS {
-        if *c == "trades" {
-            cols.push((
-                c.to_string(),
-                OutColumn::U64(results.iter().map(|h| h.trades as u64).collect()),
-            ));
+    for c in Metric::ALL {
+        let column = if c == Metric::Trades {
+            OutColumn::U64(results.iter().map(|h| h.trades as u64).collect())
         } else {
-            cols.push((
-                c.to_string(),
-                OutColumn::F64(results.iter().map(|h| sweep::metric(h, c)).collect()),
-            ));
-        }
+            OutColumn::F64(results.iter().map(|h| c.of(h)).collect())
+        };
+        cols.push((c.name().to_owned(), column));
     }
     write_parquet(path, cols)
 }
@@ -99,7 +77,7 @@ pub struct SweepReport<'a> {
     pub strategy: &'a str,
     pub sweep: &'a Sweep,
     pub results: &'a [Headline],
-    pub rank_by: &'a str,
+    pub rank_by: Metric,
     pub order: &'a [usize],
     pub top: usize,
     pub honesty: &'a Honesty,
@@ -133,16 +111,12 @@ pub fn summary_json(r: &SweepReport) -> String {
 pub fn heatmap_grid(r: &SweepReport, xa: usize, ya: usize) -> (Vec<f64>, Option<(usize, usize)>) {
     let xs = &r.sweep.axes[xa].values;
     let ys = &r.sweep.axes[ya].values;
-    let up = sweep::rank_metric(r.rank_by).unwrap_or(true);
     let mut grid = vec![f64::NAN; xs.len() * ys.len()];
     let pos = |vals: &[f64], x: f64| vals.iter().position(|v| *v == x).unwrap_or(0);
     for (v, h) in r.sweep.variants.iter().zip(r.results) {
-        let m = sweep::metric(h, r.rank_by);
-        if m.is_nan() {
-            continue;
-        }
+        let m = r.rank_by.of(h);
         let cell = &mut grid[pos(ys, v[ya]) * xs.len() + pos(xs, v[xa])];
-        if cell.is_nan() || (up && m > *cell) || (!up && m < *cell) {
+        if r.rank_by.best_first(m, *cell) == std::cmp::Ordering::Less {
             *cell = m;
         }
     }
@@ -172,7 +146,7 @@ pub fn write(dir: &Path, r: &SweepReport) -> Result<()> {
                 y_name: &y.path,
                 ys: &y.values,
                 values: &grid,
-                metric: r.rank_by,
+                metric: r.rank_by.name(),
                 mark,
             },
         )?;

@@ -376,6 +376,20 @@ pub fn eval_signals(plan: &Plan, panel: &Panel) -> Vec<Vec<f64>> {
     values
 }
 
+/// Evaluates the plan's extra expressions (after [`eval_signals`], whose values they may use)
+/// for the run's bars: bar t of each is bar t of `panel`, its lookbacks filled by the history.
+pub fn eval_extra(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let history = panel.history();
+    let cx = Ctx {
+        panel: history,
+        signals,
+    };
+    plan.extra
+        .iter()
+        .map(|node| eval(node, &cx)[panel.warmup..].to_vec())
+        .collect()
+}
+
 /// Turns rules into per-bar target weights for the run's bars. Rules are tried in order; the
 /// first whose condition is true wins; an unknown (NaN) condition before any true one leaves
 /// the bar undecided. Conditions and scores are evaluated on [`Panel::history`] (`signals` as

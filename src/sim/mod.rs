@@ -134,8 +134,8 @@ impl Book {
         }
         let ex = self.ex;
         let k = target.len();
-        for a in 0..k {
-            self.held[a] = self.qty[a] * prices[a];
+        for ((h, q), p) in self.held.iter_mut().zip(&self.qty).zip(prices) {
+            *h = q * p;
         }
         let Some(after) = post_trade_equity(&ex, equity, &self.held, target, &mut self.trade)
         else {

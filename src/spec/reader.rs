@@ -195,16 +195,17 @@ impl<'a> Table<'a> {
         table_of(cx, node, &path)
     }
 
-    /// A string that must be one of `choices`; returns its index.
-    pub fn choice(&mut self, cx: &mut Cx, key: &str, choices: &[&str]) -> Option<usize> {
+    /// A string that must be one of `choices` (spelling, value); returns its value.
+    pub fn choice<T: Copy>(&mut self, cx: &mut Cx, key: &str, choices: &[(&str, T)]) -> Option<T> {
         let (s, span) = self.string(cx, key)?;
-        match choices.iter().position(|c| *c == s) {
-            Some(i) => Some(i),
+        match choices.iter().find(|(c, _)| *c == s) {
+            Some((_, v)) => Some(*v),
             None => {
+                let names: Vec<&str> = choices.iter().map(|(c, _)| *c).collect();
                 cx.err(
                     &span,
                     &self.path(key),
-                    format!("expected one of {}, found \"{s}\"", quoted(choices)),
+                    format!("expected one of {}, found \"{s}\"", quoted(&names)),
                 );
                 None
             }

@@ -4,9 +4,12 @@
 //! excess of the run's cash series; standard deviations are sample (n - 1).
 
 pub mod drawdown;
+pub mod metric;
 pub mod periods;
 pub mod relative;
 pub mod returns;
+
+pub use metric::Metric;
 
 use crate::data::Panel;
 use crate::date;
@@ -126,20 +129,40 @@ pub struct Curve {
 }
 
 impl Curve {
-    /// A metric by its name in `stats.json` (`sharpe`, `max_drawdown`, ...).
-    pub fn get(&self, name: &str) -> Option<f64> {
-        Some(match name {
-            "total_return" => self.total_return,
-            "cagr" => self.cagr,
-            "volatility" => self.volatility,
-            "sharpe" => self.sharpe,
-            "sortino" => self.sortino,
-            "max_drawdown" => self.max_drawdown,
-            "calmar" => self.calmar,
-            "ulcer_index" => self.ulcer_index,
-            "final_equity" => self.final_equity,
-            _ => return None,
-        })
+    /// Every metric undefined.
+    pub const NAN: Curve = Curve {
+        total_return: f64::NAN,
+        cagr: f64::NAN,
+        volatility: f64::NAN,
+        sharpe: f64::NAN,
+        sortino: f64::NAN,
+        max_drawdown: f64::NAN,
+        calmar: f64::NAN,
+        ulcer_index: f64::NAN,
+        final_equity: f64::NAN,
+    };
+}
+
+impl Stats {
+    /// The headline numbers among these statistics (the same values, not recomputed).
+    pub fn headline(&self) -> Headline {
+        Headline {
+            curve: Curve {
+                total_return: self.total_return,
+                cagr: self.cagr,
+                volatility: self.volatility,
+                sharpe: self.sharpe,
+                sortino: self.sortino,
+                max_drawdown: self.max_drawdown.depth,
+                calmar: self.calmar,
+                ulcer_index: self.ulcer_index,
+                final_equity: self.final_equity,
+            },
+            trades: self.trades,
+            annual_turnover: self.annual_turnover,
+            total_costs: self.total_costs,
+            time_in_market: self.time_in_market,
+        }
     }
 }
 

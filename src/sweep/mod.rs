@@ -23,7 +23,7 @@ use crate::signal;
 use crate::sim;
 use crate::spec::value::{self, Node, Value};
 use crate::spec::{ExprSrc, Strategy};
-use crate::stats::{self, Headline};
+use crate::stats::{self, Headline, Metric};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -645,63 +645,11 @@ fn set_trading(p: &mut Plan, path: &str, x: f64) {
     }
 }
 
-/// Metrics a sweep can rank by, and whether larger is better.
-pub const RANKABLE: &[(&str, bool)] = &[
-    ("sharpe", true),
-    ("sortino", true),
-    ("cagr", true),
-    ("total_return", true),
-    ("calmar", true),
-    ("max_drawdown", true),
-    ("volatility", false),
-    ("ulcer_index", false),
-    ("annual_turnover", false),
-    ("total_costs", false),
-    ("final_equity", true),
-];
-
-pub fn metric(h: &Headline, name: &str) -> f64 {
-    h.curve.get(name).unwrap_or(match name {
-        "annual_turnover" => h.annual_turnover,
-        "total_costs" => h.total_costs,
-        "time_in_market" => h.time_in_market,
-        "trades" => h.trades as f64,
-        _ => f64::NAN,
-    })
-}
-
-/// Checks a `--rank` name.
-pub fn rank_metric(name: &str) -> std::result::Result<bool, String> {
-    RANKABLE
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, up)| *up)
-        .ok_or_else(|| {
-            format!(
-                "--rank {name}: expected one of {}",
-                RANKABLE
-                    .iter()
-                    .map(|(n, _)| *n)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
-}
-
-/// Variant indices from best to worst by `name` (NaN last; ties keep variant order).
-pub fn ranking(results: &[Headline], name: &str) -> Vec<usize> {
-    let up = rank_metric(name).unwrap_or(true);
+/// Variant indices from best to worst by `metric` (NaN last; ties keep variant order).
+pub fn ranking(results: &[Headline], metric: Metric) -> Vec<usize> {
+    let values: Vec<f64> = results.iter().map(|h| metric.of(h)).collect();
     let mut idx: Vec<usize> = (0..results.len()).collect();
-    idx.sort_by(|&a, &b| {
-        let (x, y) = (metric(&results[a], name), metric(&results[b], name));
-        match (x.is_nan(), y.is_nan()) {
-            (true, true) => std::cmp::Ordering::Equal,
-            (true, false) => std::cmp::Ordering::Greater,
-            (false, true) => std::cmp::Ordering::Less,
-            _ if up => y.total_cmp(&x),
-            _ => x.total_cmp(&y),
-        }
-    });
+    idx.sort_by(|&a, &b| metric.best_first(values[a], values[b]));
     idx
 }
 
@@ -727,7 +675,7 @@ pub struct Honesty {
 /// The distribution of the ranking metric over variants, and where the winner sits.
 #[derive(Debug, Clone, Serialize)]
 pub struct Distribution {
-    pub metric: String,
+    pub metric: Metric,
     pub mean: f64,
     pub stdev: f64,
     pub min: f64,
@@ -744,23 +692,23 @@ pub struct Distribution {
     pub winner_percentile: f64,
 }
 
-pub fn distribution(results: &[Headline], name: &str, winner: usize) -> Distribution {
+pub fn distribution(results: &[Headline], metric: Metric, winner: usize) -> Distribution {
     let mut v: Vec<f64> = results
         .iter()
-        .map(|h| metric(h, name))
+        .map(|h| metric.of(h))
         .filter(|x| !x.is_nan())
         .collect();
     v.sort_by(f64::total_cmp);
     let mean = stats::returns::mean(&v);
     let stdev = stats::returns::stdev(&v);
-    let w = metric(&results[winner], name);
-    let up = rank_metric(name).unwrap_or(true);
+    let w = metric.of(&results[winner]);
+    let up = metric.higher_is_better() != Some(false);
     let beaten = v
         .iter()
         .filter(|x| if up { **x <= w } else { **x >= w })
         .count();
     Distribution {
-        metric: name.to_owned(),
+        metric,
         mean,
         stdev,
         min: v.first().copied().unwrap_or(f64::NAN),
@@ -947,10 +895,10 @@ weights = {{ cash = 1 }}
                 time_in_market: 0.0,
             })
             .collect();
-        assert_eq!(ranking(&h, "sharpe"), vec![2, 0, 3, 1]);
-        assert_eq!(ranking(&h, "volatility"), vec![1, 2, 0, 3]);
+        assert_eq!(ranking(&h, Metric::Sharpe), vec![2, 0, 3, 1]);
+        assert_eq!(ranking(&h, Metric::Volatility), vec![1, 2, 0, 3]);
         h.truncate(3);
-        let d = distribution(&h, "sharpe", 2);
+        let d = distribution(&h, Metric::Sharpe, 2);
         assert_eq!((d.winner, d.max, d.winner_percentile), (0.9, 0.9, 1.0));
     }
 }

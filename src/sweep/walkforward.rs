@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::plan;
 use crate::sim;
 use crate::spec::Strategy;
-use crate::stats::{self, Curve};
+use crate::stats::{self, Curve, Metric};
 use serde::Serialize;
 use std::ops::Range;
 
@@ -141,7 +141,7 @@ pub struct WindowResult {
 /// The whole walk-forward result.
 #[derive(Debug, Clone, Serialize)]
 pub struct WalkForward {
-    pub metric: String,
+    pub metric: Metric,
     pub anchored: bool,
     pub windows: Vec<WindowResult>,
     /// Dates of the stitched out-of-sample curve (the bar before the first test bar, then every
@@ -170,29 +170,13 @@ fn slice_curve(panel: &Panel, equity: &[f64], r: Range<usize>) -> Curve {
     )
 }
 
-fn curve_metric(c: &Curve, name: &str) -> f64 {
-    c.get(name).unwrap_or(f64::NAN)
-}
-
-/// Metrics walk-forward can rank by (computed from an equity slice).
-pub const RANKABLE: &[&str] = &[
-    "sharpe",
-    "sortino",
-    "cagr",
-    "total_return",
-    "calmar",
-    "max_drawdown",
-    "volatility",
-    "ulcer_index",
-];
-
 /// Runs the walk-forward over `windows`, ranking variants by `metric`.
 pub fn run(
     s: &Strategy,
     panel: &Panel,
     sweep: &Sweep,
     windows: &[Window],
-    metric: &str,
+    metric: Metric,
     anchored: bool,
 ) -> Result<WalkForward> {
     if windows.is_empty() {
@@ -202,32 +186,19 @@ pub fn run(
             date::format(panel.dates[panel.len() - 1])
         )));
     }
-    let up = super::rank_metric(metric).map_err(Error::Other)?;
+    let at = |c: Curve| metric.of_curve(&c).unwrap_or(f64::NAN);
     // (train, test) metric of every variant in every window.
     let per_variant: Vec<Vec<(f64, f64)>> = for_each_variant(s, panel, sweep, &|_, r| {
         windows
             .iter()
             .map(|w| {
-                let tr = curve_metric(&slice_curve(panel, &r.equity, w.train.clone()), metric);
-                let te = curve_metric(
-                    &slice_curve(panel, &r.equity, w.test.start - 1..w.test.end),
-                    metric,
-                );
+                let tr = at(slice_curve(panel, &r.equity, w.train.clone()));
+                let te = at(slice_curve(panel, &r.equity, w.test.start - 1..w.test.end));
                 (tr, te)
             })
             .collect()
     })?;
-    let better = |a: f64, b: f64| {
-        if a.is_nan() {
-            false
-        } else if b.is_nan() {
-            true
-        } else if up {
-            a > b
-        } else {
-            a < b
-        }
-    };
+    let better = |a: f64, b: f64| metric.best_first(a, b) == std::cmp::Ordering::Less;
     let mut results = Vec::new();
     let mut dates = vec![panel.dates[windows[0].test.start - 1]];
     let mut equity = vec![s.initial_capital];
@@ -273,7 +244,7 @@ pub fn run(
     let is_mean = stats::returns::mean(&results.iter().map(|r| r.train_metric).collect::<Vec<_>>());
     let oos_mean = stats::returns::mean(&results.iter().map(|r| r.test_metric).collect::<Vec<_>>());
     Ok(WalkForward {
-        metric: metric.to_owned(),
+        metric,
         anchored,
         windows: results,
         dates,

@@ -1,0 +1,303 @@
+//! The baseline file: what it records of a run, how it is written (stable order, shortest
+//! round-trip floats) and read back (every problem with its line and key).
+
+use crate::error::{Diagnostics, Error, Result};
+use crate::pipeline::Outcome;
+use crate::report;
+use crate::spec::reader::{Cx, Table};
+use crate::spec::value::{self, Value};
+use crate::stats::Metric;
+use sha2::{Digest, Sha256};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// A metric a baseline may record, by name.
+pub fn checked_metric(name: &str) -> Option<Metric> {
+    Metric::from_name(name).filter(|m| Metric::CHECKED.contains(m))
+}
+
+/// Version of the baseline layout.
+pub const BASELINE_SCHEMA: i64 = 1;
+
+/// What a baseline records of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Baseline {
+    pub strategy: String,
+    pub engine_version: String,
+    pub start: String,
+    pub end: String,
+    pub bars: i64,
+    pub trades: i64,
+    pub equity_hash: String,
+    pub trades_hash: String,
+    /// In [`Metric::CHECKED`] order.
+    pub metrics: Vec<(Metric, f64)>,
+    /// (path, sha256)
+    pub inputs: Vec<(String, String)>,
+    /// Per-metric overrides kept from the file.
+    pub tolerances: Vec<(Metric, f64)>,
+}
+
+fn sha256_hex(text: &str) -> String {
+    crate::data::load::hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// The baseline values of a finished run.
+pub fn measure(o: &Outcome) -> Baseline {
+    let p = &o.prepared;
+    let s = &o.report.strategy;
+    let equity: String = o
+        .runs
+        .strategy
+        .equity
+        .iter()
+        .map(|v| format!("{v}\n"))
+        .collect();
+    let headline = s.headline();
+    Baseline {
+        strategy: p.strategy.name.clone(),
+        engine_version: env!("CARGO_PKG_VERSION").into(),
+        start: s.start.clone(),
+        end: s.end.clone(),
+        bars: s.bars as i64,
+        trades: s.trades as i64,
+        equity_hash: sha256_hex(&equity),
+        trades_hash: sha256_hex(&report::trades_csv(&p.panel, &o.runs.strategy)),
+        metrics: Metric::CHECKED
+            .iter()
+            .map(|m| (*m, m.of(&headline)))
+            .collect(),
+        inputs: p
+            .panel
+            .inputs
+            .iter()
+            .map(|i| (i.path.display().to_string(), i.sha256.clone()))
+            .collect(),
+        tolerances: vec![],
+    }
+}
+
+fn toml_f64(v: f64) -> String {
+    if v.is_nan() {
+        "nan".into()
+    } else if v.is_infinite() {
+        if v > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        }
+    } else {
+        // Shortest text that reads back to the same bits; always with a '.' or exponent.
+        let s = format!("{v:?}");
+        if s.contains(['.', 'e', 'E']) {
+            s
+        } else {
+            format!("{s}.0")
+        }
+    }
+}
+
+fn toml_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+impl Baseline {
+    /// The file text: stable key order, human-readable.
+    pub fn to_toml(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "# rotor baseline: the expected results of strategy `{}`.",
+            self.strategy
+        );
+        s.push_str(
+            "# Written by `rotor check --bless`; `rotor check` reruns the strategy and compares.\n",
+        );
+        s.push_str("# A metric passes when |now - baseline| <= tolerance x max(1, |baseline|).\n");
+        let _ = writeln!(s, "schema = {BASELINE_SCHEMA}");
+        let _ = writeln!(s, "strategy = {}", toml_str(&self.strategy));
+        let _ = writeln!(s, "engine_version = {}", toml_str(&self.engine_version));
+        let _ = writeln!(s, "start = {}", toml_str(&self.start));
+        let _ = writeln!(s, "end = {}", toml_str(&self.end));
+        let _ = writeln!(s, "bars = {}", self.bars);
+        let _ = writeln!(s, "trades = {}", self.trades);
+        let _ = writeln!(s, "equity_hash = {}", toml_str(&self.equity_hash));
+        let _ = writeln!(s, "trades_hash = {}", toml_str(&self.trades_hash));
+        s.push_str("\n[metrics]\n");
+        for (k, v) in &self.metrics {
+            let _ = writeln!(s, "{k} = {}", toml_f64(*v));
+        }
+        s.push_str("\n[inputs]\n");
+        for (k, v) in &self.inputs {
+            let _ = writeln!(s, "{} = {}", toml_str(k), toml_str(v));
+        }
+        s.push_str("\n[tolerances]\n");
+        for (k, v) in &self.tolerances {
+            let _ = writeln!(s, "{k} = {}", toml_f64(*v));
+        }
+        s
+    }
+
+    /// Reads a baseline file; every problem is reported with its line and key.
+    pub fn parse(path: &Path, text: &str) -> Result<Baseline> {
+        let doc = value::parse_file(path, text)?;
+        let mut cx = Cx {
+            path,
+            text,
+            diags: Diagnostics::default(),
+        };
+        let mut top = Table::new("", &doc, 0..text.len());
+        let req_str = |cx: &mut Cx, top: &mut Table, key: &str| {
+            top.req_string(cx, key).map(|v| v.0).unwrap_or_default()
+        };
+        if let Some((v, span)) = top.integer(&mut cx, "schema", 0) {
+            if v != BASELINE_SCHEMA {
+                cx.err(
+                    &span,
+                    "schema",
+                    format!("unsupported baseline schema {v}; this rotor reads {BASELINE_SCHEMA}"),
+                );
+            }
+        }
+        let strategy = req_str(&mut cx, &mut top, "strategy");
+        let engine_version = req_str(&mut cx, &mut top, "engine_version");
+        let start = req_str(&mut cx, &mut top, "start");
+        let end = req_str(&mut cx, &mut top, "end");
+        let int = |cx: &mut Cx, top: &mut Table, key: &str| -> i64 {
+            match top.integer(cx, key, 0) {
+                Some(v) => v.0,
+                None => {
+                    if top.entries.iter().all(|(k, _)| k.get_ref() != key) {
+                        let span = top.span.clone();
+                        cx.err(&span, key, "missing required key (an integer)");
+                    }
+                    0
+                }
+            }
+        };
+        let bars = int(&mut cx, &mut top, "bars");
+        let trades = int(&mut cx, &mut top, "trades");
+        let equity_hash = req_str(&mut cx, &mut top, "equity_hash");
+        let trades_hash = req_str(&mut cx, &mut top, "trades_hash");
+        let mut metrics = Vec::new();
+        match top.table(&mut cx, "metrics") {
+            Some(mut t) => {
+                for m in Metric::CHECKED {
+                    match t.get(m.name()) {
+                        Some(node) => match float_of(node.get_ref()) {
+                            Some(v) => metrics.push((m, v)),
+                            None => cx.err(
+                                &node.span(),
+                                &format!("metrics.{m}"),
+                                format!("expected a number, found {}", node.get_ref().type_name()),
+                            ),
+                        },
+                        None => {
+                            let span = t.span.clone();
+                            cx.err(&span, &format!("metrics.{m}"), "missing metric (rerun `rotor check --bless` to rewrite the baseline)");
+                        }
+                    }
+                }
+                let names: Vec<&str> = Metric::CHECKED.iter().map(|m| m.name()).collect();
+                t.finish(&mut cx, &names);
+            }
+            None => cx.err(&(0..0), "metrics", "missing required table [metrics]"),
+        }
+        let mut inputs = Vec::new();
+        if let Some(t) = top.table(&mut cx, "inputs") {
+            for (k, node) in t.entries {
+                match node.get_ref() {
+                    Value::String(h) => inputs.push((k.get_ref().clone(), h.clone())),
+                    other => cx.err(
+                        &node.span(),
+                        &format!("inputs.{}", k.get_ref()),
+                        format!("expected a sha256 string, found {}", other.type_name()),
+                    ),
+                }
+            }
+        }
+        let mut tolerances = Vec::new();
+        if let Some(t) = top.table(&mut cx, "tolerances") {
+            for (k, node) in t.entries {
+                let key = format!("tolerances.{}", k.get_ref());
+                let Some(m) = checked_metric(k.get_ref()) else {
+                    cx.err(
+                        &k.span(),
+                        &key,
+                        format!(
+                            "unknown metric; checked metrics are: {}",
+                            Metric::names(Metric::CHECKED)
+                        ),
+                    );
+                    continue;
+                };
+                match float_of(node.get_ref()) {
+                    Some(v) if v >= 0.0 => tolerances.push((m, v)),
+                    _ => cx.err(&node.span(), &key, "expected a tolerance >= 0"),
+                }
+            }
+        }
+        top.finish(
+            &mut cx,
+            &[
+                "schema",
+                "strategy",
+                "engine_version",
+                "start",
+                "end",
+                "bars",
+                "trades",
+                "equity_hash",
+                "trades_hash",
+                "metrics",
+                "inputs",
+                "tolerances",
+            ],
+        );
+        cx.diags.into_result(Baseline {
+            strategy,
+            engine_version,
+            start,
+            end,
+            bars,
+            trades,
+            equity_hash,
+            trades_hash,
+            metrics,
+            inputs,
+            tolerances,
+        })
+    }
+}
+
+fn float_of(v: &Value) -> Option<f64> {
+    match v {
+        Value::Float(f) => Some(*f),
+        Value::Integer(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create folder {}", dir.display()), e))?;
+    }
+    let tmp = path.with_extension(format!("toml.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, text)
+        .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
+    std::fs::rename(&tmp, path)
+        .map_err(|e| Error::io(format!("cannot replace {}", path.display()), e))
+}

@@ -1,0 +1,109 @@
+//! Comparing a fresh run with its baseline: tolerances and verdicts.
+
+use super::baseline::Baseline;
+use crate::spec::CheckSpec;
+use crate::stats::Metric;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// One compared quantity.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub metric: String,
+    pub baseline: String,
+    pub now: String,
+    pub difference: String,
+    pub tolerance: String,
+    pub ok: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Drift,
+    Missing,
+}
+
+/// The comparison of one strategy with its baseline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Checked {
+    pub strategy: String,
+    pub file: PathBuf,
+    pub baseline_file: PathBuf,
+    pub verdict: Verdict,
+    pub rows: Vec<Row>,
+    /// Inputs whose sha256 differs from the baseline's (or that are new / gone).
+    pub inputs_changed: Vec<String>,
+    pub engine_changed: Option<(String, String)>,
+}
+
+/// `|now - base| <= tol x max(1, |base|)`; NaN equals NaN.
+pub fn within(base: f64, now: f64, tol: f64) -> bool {
+    if base.is_nan() || now.is_nan() {
+        return base.is_nan() && now.is_nan();
+    }
+    if base == now {
+        return true;
+    }
+    (now - base).abs() <= tol * base.abs().max(1.0)
+}
+
+fn tolerance_for(metric: Metric, base: &Baseline, strategy: &CheckSpec) -> f64 {
+    base.tolerances
+        .iter()
+        .chain(strategy.tolerances.iter())
+        .find(|(m, _)| *m == metric)
+        .map(|(_, t)| *t)
+        .unwrap_or(strategy.tolerance)
+}
+
+/// Compares a fresh measurement with a stored baseline.
+pub fn compare(now: &Baseline, base: &Baseline, spec: &CheckSpec) -> (Vec<Row>, bool) {
+    let mut rows = Vec::new();
+    let mut all_ok = true;
+    for ((m, nv), (_, bv)) in now.metrics.iter().zip(&base.metrics) {
+        let tol = tolerance_for(*m, base, spec);
+        let ok = within(*bv, *nv, tol);
+        all_ok &= ok;
+        rows.push(Row {
+            metric: m.name().to_owned(),
+            baseline: format!("{bv}"),
+            now: format!("{nv}"),
+            difference: if nv == bv || (nv.is_nan() && bv.is_nan()) {
+                "0".into()
+            } else {
+                format!("{:.3e}", nv - bv)
+            },
+            tolerance: format!("{tol:e}"),
+            ok,
+        });
+    }
+    let mut exact = |name: &str, b: String, n: String| {
+        let ok = b == n;
+        all_ok &= ok;
+        rows.push(Row {
+            metric: name.into(),
+            difference: if ok { "0".into() } else { "changed".into() },
+            baseline: b,
+            now: n,
+            tolerance: "exact".into(),
+            ok,
+        });
+    };
+    exact("bars", base.bars.to_string(), now.bars.to_string());
+    exact("trades", base.trades.to_string(), now.trades.to_string());
+    if spec.hashes {
+        exact(
+            "equity_hash",
+            base.equity_hash[..12.min(base.equity_hash.len())].to_string(),
+            now.equity_hash[..12].to_string(),
+        );
+        exact(
+            "trades_hash",
+            base.trades_hash[..12.min(base.trades_hash.len())].to_string(),
+            now.trades_hash[..12].to_string(),
+        );
+    }
+    (rows, all_ok)
+}

@@ -1,0 +1,42 @@
+//! `rotor check`: compare strategies with their baselines, or bless them.
+
+use super::run::stdout_error;
+use super::Status;
+use crate::check::{self, Blessed, Format};
+use crate::error::Result;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub struct CheckOptions<'a> {
+    pub paths: &'a [PathBuf],
+    pub baseline: Option<&'a Path>,
+    pub bless: bool,
+    pub format: Format,
+}
+
+/// Success when every strategy is within tolerance (or after blessing), Failure when one
+/// drifted or has no baseline.
+pub fn check(o: &CheckOptions, out: &mut dyn Write) -> Result<Status> {
+    if o.bless {
+        for (name, path, status) in check::bless(o.paths, o.baseline)? {
+            let what = match status {
+                Blessed::Created => "created".to_owned(),
+                Blessed::Unchanged => "unchanged".to_owned(),
+                Blessed::Updated(changed) => format!("updated ({} changed)", changed.join(", ")),
+            };
+            writeln!(out, "{name}: {what}: {}", path.display()).map_err(stdout_error)?;
+        }
+        return Ok(Status::Success);
+    }
+    let results = check::check(o.paths, o.baseline)?;
+    o.format
+        .renderer()
+        .render(&results, out)
+        .map_err(stdout_error)?;
+    let (_, drifted, missing) = check::counts(&results);
+    Ok(if drifted + missing > 0 {
+        Status::Failure
+    } else {
+        Status::Success
+    })
+}

@@ -1,0 +1,39 @@
+//! `rotor events`: an event study.
+
+use super::run::stdout_error;
+use super::{output_dir, Status};
+use crate::error::Result;
+use crate::{data, events, report};
+use std::io::Write;
+use std::path::Path;
+
+pub struct EventsOptions<'a> {
+    pub file: &'a Path,
+    pub out: Option<&'a Path>,
+    /// Overrides the file's `[bootstrap] samples`.
+    pub samples: Option<usize>,
+    /// Overrides the file's `[bootstrap] seed`.
+    pub seed: Option<u64>,
+}
+
+pub fn run(o: &EventsOptions, out: &mut dyn Write) -> Result<Status> {
+    let mut spec = events::load(o.file)?;
+    if let Some(n) = o.samples {
+        spec.bootstrap.samples = n;
+    }
+    if let Some(s) = o.seed {
+        spec.bootstrap.seed = s;
+    }
+    let dir = output_dir(o.out, &spec.name, "-events")?;
+    let panel = data::load_panel(&spec.strategy)?;
+    let study = events::study(&spec, &panel)?;
+    report::write_dir_atomically(&dir, |tmp| report::events::write(tmp, &study))?;
+    writeln!(
+        out,
+        "{}results: {}",
+        report::events::text(&study),
+        dir.display()
+    )
+    .map_err(stdout_error)?;
+    Ok(Status::Success)
+}

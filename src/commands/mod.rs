@@ -1,0 +1,52 @@
+//! The commands, as library calls: one file per command. Each takes its options, already typed
+//! (the binary's command line resolves them), and a writer for what the user reads; it returns
+//! a [`Status`] that the binary maps to the exit code, or an error (exit code 2).
+
+pub mod check;
+pub mod events;
+pub mod run;
+pub mod sweep;
+pub mod validate;
+pub mod walkforward;
+
+use crate::error::{Diagnostic, Error, Result};
+use crate::spec;
+use std::path::{Path, PathBuf};
+
+/// How a command ended, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Exit code 0.
+    Success,
+    /// Exit code 1: the command ran, and its answer is "no" (`rotor check`: a result drifted
+    /// or a baseline is missing).
+    Failure,
+}
+
+/// The folder a name read from a file gives: `out/<name><suffix>`, or `<dir>/<name><suffix>`
+/// under `--out DIR` for several results. Readers already refuse names that are not plain
+/// folder names; this checks again, so that nothing read from a file can point a write outside
+/// the output folder (only `--out` chooses where results go).
+pub fn named_dir(parent: &Path, name: &str, suffix: &str) -> Result<PathBuf> {
+    let folder = format!("{name}{suffix}");
+    if !spec::is_folder_name(&folder) {
+        return Err(Error::input(
+            Diagnostic::new(&folder, "not a plain folder name: refusing to write there")
+                .key("name"),
+        ));
+    }
+    Ok(parent.join(folder))
+}
+
+/// `--out DIR` when given, else `out/<name><suffix>`.
+pub fn output_dir(out: Option<&Path>, name: &str, suffix: &str) -> Result<PathBuf> {
+    match out {
+        Some(dir) => Ok(dir.to_path_buf()),
+        None => named_dir(Path::new("out"), name, suffix),
+    }
+}
+
+/// An error in a command-line flag.
+pub(crate) fn flag_error(flag: &str, message: String) -> Error {
+    Error::input(Diagnostic::new(flag, message))
+}

@@ -1,0 +1,72 @@
+//! One backtest from file to report, the path every command that runs strategies shares:
+//! read and check the strategy (spec, then plan), load its data, run it with its benchmarks,
+//! compute its statistics.
+
+use crate::data::{self, Panel};
+use crate::error::{Error, Result};
+use crate::plan::{self, Plan};
+use crate::report::{self, Report};
+use crate::sim::{self, Runs};
+use crate::spec::{self, Strategy};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// A strategy with its compiled plan and its aligned data: everything a run needs.
+pub struct Prepared {
+    pub strategy: Strategy,
+    pub plan: Plan,
+    pub panel: Panel,
+}
+
+/// Reads, checks and compiles a strategy and loads its data. Every check `validate` makes.
+pub fn prepare(path: &Path) -> Result<Prepared> {
+    let (strategy, plan) = compile(path)?;
+    let panel = data::load_panel(&strategy)?;
+    Ok(Prepared {
+        strategy,
+        plan,
+        panel,
+    })
+}
+
+/// Reads and compiles a strategy file, reporting the problems of both stages together.
+pub fn compile(path: &Path) -> Result<(Strategy, Plan)> {
+    let text = spec::read(path)?;
+    let (strategy, mut diags) = spec::parse_partial(path, &text)?;
+    match plan::compile(&strategy) {
+        Ok(plan) if diags.is_empty() => Ok((strategy, plan)),
+        Ok(_) => Err(Error::Input(diags)),
+        Err(Error::Input(more)) => {
+            diags.extend(more);
+            // In file order, whichever stage found them.
+            diags.0.sort_by_key(|d| (d.line, d.column));
+            Err(Error::Input(diags))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The outcome of one strategy's run.
+pub struct Outcome {
+    pub prepared: Prepared,
+    pub runs: Runs,
+    pub report: Report,
+}
+
+pub fn run_prepared(prepared: Prepared) -> Outcome {
+    let runs = sim::run_with_benchmarks(&prepared.panel, &prepared.plan);
+    let report = report::build(&prepared.panel, &runs);
+    Outcome {
+        prepared,
+        runs,
+        report,
+    }
+}
+
+/// Prepares and runs several strategies in parallel; results in input order.
+pub fn run_paths(paths: &[PathBuf]) -> Vec<Result<Outcome>> {
+    paths
+        .par_iter()
+        .map(|p| prepare(p).map(run_prepared))
+        .collect()
+}
