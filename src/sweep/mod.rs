@@ -13,12 +13,15 @@
 //!   variant order, so files are byte-identical whatever the number of threads.
 
 pub mod honest;
+pub mod path;
 pub mod walkforward;
+
+pub use path::SweepPath;
 
 use crate::data::Panel;
 use crate::error::{line_col, Diagnostic, Diagnostics, Error, Result};
 use crate::expr::{self, Expr};
-use crate::plan::{self, Plan};
+use crate::plan;
 use crate::signal;
 use crate::sim;
 use crate::spec::value::{self, Node, Value};
@@ -29,26 +32,15 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-/// Paths other than `params.<name>` that can be swept; they change trading, not signals.
-pub const TRADING_PATHS: &[&str] = &[
-    "execution.commission_bps",
-    "execution.slippage_bps",
-    "execution.fixed_cost",
-    "execution.min_trade_bps",
-    "cash.financing_spread_bps",
-    "cash.borrow_fee_bps",
-    "rebalance.every",
-    "rebalance.drift_band",
-    "rebalance.min_hold",
-    "initial_capital",
-];
-
 /// More variants than this is refused (the product of the axes' lengths).
 pub const MAX_VARIANTS: usize = 50_000_000;
 
 /// One swept parameter.
 #[derive(Debug, Clone, Serialize)]
 pub struct Axis {
+    /// What the axis sets.
+    #[serde(skip)]
+    pub target: SweepPath,
     /// Full path, e.g. `params.lookback`.
     pub path: String,
     /// Last segment, the name constraints use (`lookback`).
@@ -57,8 +49,18 @@ pub struct Axis {
 }
 
 impl Axis {
-    fn is_signal(&self) -> bool {
-        self.path.starts_with("params.")
+    fn new(target: SweepPath, values: Vec<f64>) -> Axis {
+        Axis {
+            path: target.text(),
+            name: target.name(),
+            target,
+            values,
+        }
+    }
+
+    /// The first value that is not valid for this axis' path, with the reason.
+    fn invalid(&self) -> Option<String> {
+        self.values.iter().find_map(|&x| self.target.check(x).err())
     }
 }
 
@@ -232,13 +234,19 @@ impl Reader<'_> {
             match node.get_ref() {
                 Value::Table(inner) if !is_leaf_table => self.walk(inner, &path, axes, constraints),
                 _ => {
-                    if let Err(m) = check_path(self.s, &path) {
-                        self.err(&k.span(), &key, m);
-                        continue;
-                    }
+                    let target = match SweepPath::parse(self.s, &path) {
+                        Ok(t) => t,
+                        Err(m) => {
+                            self.err(&k.span(), &key, m);
+                            continue;
+                        }
+                    };
                     if let Some(values) = self.leaf(node, &key) {
-                        let name = path.rsplit('.').next().unwrap_or(&path).to_owned();
-                        axes.push((Axis { path, name, values }, k.span()));
+                        let axis = Axis::new(target, values);
+                        match axis.invalid() {
+                            Some(m) => self.err(&node.span(), &key, m),
+                            None => axes.push((axis, k.span())),
+                        }
                     }
                 }
             }
@@ -268,31 +276,6 @@ pub fn range_values(low: f64, high: f64, step: f64) -> std::result::Result<Vec<f
             format!("{v:.d$}").parse().unwrap_or(v)
         })
         .collect())
-}
-
-/// Whether `path` names something a sweep can set.
-pub fn check_path(s: &Strategy, path: &str) -> std::result::Result<(), String> {
-    if let Some(p) = path.strip_prefix("params.") {
-        if s.params.iter().any(|(n, _)| n == p) {
-            return Ok(());
-        }
-        let known: Vec<&str> = s.params.iter().map(|(n, _)| n.as_str()).collect();
-        return Err(if known.is_empty() {
-            format!("no parameter `{p}`: declare it in [params] and use it in expressions")
-        } else {
-            format!(
-                "no parameter `{p}` in [params] (parameters: {})",
-                known.join(", ")
-            )
-        });
-    }
-    if TRADING_PATHS.contains(&path) {
-        return Ok(());
-    }
-    Err(format!(
-        "cannot sweep `{path}`; sweepable paths are params.<name> and {}",
-        TRADING_PATHS.join(", ")
-    ))
 }
 
 /// Parses a `--param PATH=SPEC` flag: `SPEC` is `a..b`, `a..b:step` or `v1,v2,...`.
@@ -345,13 +328,18 @@ pub fn build(s: &Strategy, flags: &[String]) -> Result<Sweep> {
     }
     for f in flags {
         match parse_flag(f) {
-            Ok((path, values)) => match check_path(s, &path) {
-                Ok(()) => {
-                    let name = path.rsplit('.').next().unwrap_or(&path).to_owned();
+            Ok((path, values)) => match SweepPath::parse(s, &path) {
+                Ok(target) => {
+                    let axis = Axis::new(target, values);
+                    if let Some(m) = axis.invalid() {
+                        r.diags
+                            .push(Diagnostic::new("--param", format!("{f}: {m}")));
+                        continue;
+                    }
                     // Replaces the file's axis in place (keeping the column order), or adds one.
-                    match axes.iter_mut().find(|(a, _)| a.path == path) {
-                        Some((a, _)) => a.values = values,
-                        None => axes.push((Axis { path, name, values }, 0..0)),
+                    match axes.iter_mut().find(|(a, _)| a.path == axis.path) {
+                        Some((a, _)) => a.values = axis.values,
+                        None => axes.push((axis, 0..0)),
                     }
                 }
                 Err(m) => r
@@ -501,54 +489,9 @@ fn constant(e: &Expr, value: &dyn Fn(&str) -> f64) -> f64 {
 pub fn apply(s: &Strategy, axes: &[Axis], values: &[f64]) -> Strategy {
     let mut v = s.clone();
     for (a, &x) in axes.iter().zip(values) {
-        set(&mut v, &a.path, x);
+        a.target.set(&mut v, x);
     }
     v
-}
-
-fn set(s: &mut Strategy, path: &str, x: f64) {
-    if let Some(p) = path.strip_prefix("params.") {
-        if let Some(slot) = s.params.iter_mut().find(|(n, _)| n == p) {
-            slot.1 = x;
-        }
-        return;
-    }
-    match path {
-        "execution.commission_bps" => s.execution.commission_bps = x,
-        "execution.slippage_bps" => s.execution.slippage_bps = x,
-        "execution.fixed_cost" => s.execution.fixed_cost = x,
-        "execution.min_trade_bps" => s.execution.min_trade_bps = x,
-        "cash.financing_spread_bps" => s.cash.financing_spread_bps = x,
-        "cash.borrow_fee_bps" => s.cash.borrow_fee_bps = x,
-        "rebalance.every" => s.rebalance.every = x.max(1.0) as usize,
-        "rebalance.drift_band" => s.rebalance.drift_band = (x > 0.0).then_some(x),
-        "rebalance.min_hold" => s.rebalance.min_hold = x.max(0.0) as usize,
-        "initial_capital" => s.initial_capital = x,
-        _ => {}
-    }
-}
-
-/// Values that must be valid for a run; checked for every variant before anything runs.
-fn check_values(s: &Strategy, sweep: &Sweep) -> Result<()> {
-    let mut diags = Diagnostics::default();
-    for a in &sweep.axes {
-        let bad = a.values.iter().find(|&&x| match a.path.as_str() {
-            "rebalance.every" | "rebalance.min_hold" => {
-                x < 0.0 || x.fract() != 0.0 || (a.path == "rebalance.every" && x < 1.0)
-            }
-            "rebalance.drift_band" => !(0.0..1.0).contains(&x),
-            "initial_capital" => x <= 0.0,
-            p if p.starts_with("params.") => false,
-            _ => x < 0.0,
-        });
-        if let Some(x) = bad {
-            diags.push(
-                Diagnostic::new(&s.path, format!("value {x} is not valid here"))
-                    .key(format!("sweep.{}", a.path)),
-            );
-        }
-    }
-    diags.into_result(())
 }
 
 /// Runs every variant. `progress` is called once per finished variant (from any thread).
@@ -571,10 +514,9 @@ pub fn for_each_variant<T: Send>(
     sweep: &Sweep,
     f: &(dyn Fn(usize, &sim::RunResult) -> T + Sync),
 ) -> Result<Vec<T>> {
-    check_values(s, sweep)?;
     // Group variants by their signal parameters: one signal evaluation per group.
     let signal_axes: Vec<usize> = (0..sweep.axes.len())
-        .filter(|&i| sweep.axes[i].is_signal())
+        .filter(|&i| sweep.axes[i].target.is_signal())
         .collect();
     let mut groups: BTreeMap<Vec<u64>, Vec<usize>> = BTreeMap::new();
     for (i, v) in sweep.variants.iter().enumerate() {
@@ -582,7 +524,7 @@ pub fn for_each_variant<T: Send>(
         groups.entry(key).or_default().push(i);
     }
     let groups: Vec<Vec<usize>> = groups.into_values().collect();
-    let schedule_varies = sweep.axes.iter().any(|a| a.path == "rebalance.every");
+    let schedule_varies = sweep.axes.iter().any(|a| a.target == SweepPath::Every);
     // The decision calendar depends on the rebalance spec only: computed once for all groups.
     let shared_schedule = sim::schedule(&panel.dates, &s.rebalance);
     let results: Vec<Result<Vec<(usize, T)>>> = groups
@@ -599,7 +541,7 @@ pub fn for_each_variant<T: Send>(
                     || plan.clone(),
                     |vplan, &i| {
                         for (a, &x) in sweep.axes.iter().zip(&sweep.variants[i]) {
-                            set_trading(vplan, &a.path, x);
+                            a.target.set_plan(vplan, x);
                         }
                         let own;
                         let scheduled = if schedule_varies {
@@ -625,24 +567,6 @@ pub fn for_each_variant<T: Send>(
         .into_iter()
         .map(|v| v.expect("every variant belongs to one group"))
         .collect())
-}
-
-/// Writes a trading parameter into a compiled plan (the plan-side twin of [`set`]; the test
-/// `every_variant_equals_a_plain_run_of_its_strategy` checks that the two agree).
-fn set_trading(p: &mut Plan, path: &str, x: f64) {
-    match path {
-        "execution.commission_bps" => p.execution.commission = x / 1e4,
-        "execution.slippage_bps" => p.execution.slippage = x / 1e4,
-        "execution.fixed_cost" => p.execution.fixed_cost = x,
-        "execution.min_trade_bps" => p.execution.min_trade = x / 1e4,
-        "cash.financing_spread_bps" => p.execution.financing_spread = x / 1e4,
-        "cash.borrow_fee_bps" => p.execution.borrow_fee = x / 1e4,
-        "rebalance.every" => p.rebalance.every = x.max(1.0) as usize,
-        "rebalance.drift_band" => p.rebalance.drift_band = (x > 0.0).then_some(x),
-        "rebalance.min_hold" => p.rebalance.min_hold = x.max(0.0) as usize,
-        "initial_capital" => p.initial_capital = x,
-        _ => {} // params.*: already in the group's compiled plan
-    }
 }
 
 /// Variant indices from best to worst by `metric` (NaN last; ties keep variant order).
@@ -868,7 +792,17 @@ weights = {{ cash = 1 }}
             e.contains("s.toml:18:24:") && e.contains("unknown name `slwo`"),
             "{e}"
         );
+        // Values are checked when the sweep is built, at the values' place in the file.
+        let s = strategy("[sweep]\nrebalance.every = [5, 0]\nrebalance.min_hold = [1.5]\n");
+        let e = errors(&s, &[]);
+        assert!(e.contains("s.toml:17:19: `sweep.rebalance.every`: value 0 is not valid for rebalance.every: expected a whole number of bars >= 1"), "{e}");
+        assert!(
+            e.contains("s.toml:18:22: `sweep.rebalance.min_hold`: value 1.5 is not valid"),
+            "{e}"
+        );
         let s = strategy("");
+        let e = errors(&s, &["execution.commission_bps=-1,5"]);
+        assert!(e.contains("--param: execution.commission_bps=-1,5: value -1 is not valid for execution.commission_bps: expected a number >= 0"), "{e}");
         assert!(errors(&s, &["params.fast=1..x"]).contains("`x` is not a number"));
         assert!(errors(&s, &["nonsense"]).contains("expected PATH=VALUES"));
         assert!(errors(&s, &[]).contains("nothing to sweep"));
