@@ -481,6 +481,7 @@ fill = "close"
 /// Trading statistics of a small hand-made run.
 #[test]
 fn trading_statistics_of_a_hand_made_run() {
+    use rotor::plan::{AssetId, RuleId};
     use rotor::sim::{RunResult, Totals, Trade};
     let dates: Vec<i32> = (0..5)
         .map(|i| rotor::date::from_ymd(2021, 1, 4) + i)
@@ -514,7 +515,11 @@ fn trading_statistics_of_a_hand_made_run() {
         cash: vec![100.0, 0.0, 0.0, 0.0, 0.0],
         // bar 0 cash; bars 1-2 all a; bars 3-4 half and half
         weights: vec![0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.5, 0.5, 0.5, 0.5],
-        trades: vec![trade(0, 0, 100.0), trade(2, 0, -50.0), trade(2, 1, 50.0)],
+        trades: vec![
+            trade(0, AssetId(0), 100.0),
+            trade(2, AssetId(0), -50.0),
+            trade(2, AssetId(1), 50.0),
+        ],
         totals: Totals {
             commission: 1.5,
             slippage: 0.75,
@@ -525,7 +530,7 @@ fn trading_statistics_of_a_hand_made_run() {
             fills: 3,
             invested_bars: 4,
         },
-        rule: vec![0; 5],
+        rule: vec![Some(RuleId(0)); 5],
         same_bar: false,
         first_known: Some(0),
     };

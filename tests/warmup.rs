@@ -80,7 +80,7 @@ commission_bps = 10
     )
 }
 
-fn decisions(panel: &Panel, plan: &rotor::plan::Plan) -> Vec<i32> {
+fn decisions(panel: &Panel, plan: &rotor::plan::Plan) -> Vec<Option<rotor::plan::RuleId>> {
     let signals = signal::eval_signals(plan, panel);
     signal::decide(plan, panel, &signals).rule
 }

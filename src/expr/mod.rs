@@ -13,7 +13,7 @@
 //! ```
 //! Every value is a time series of `f64`; booleans are 1 and 0, and NaN means "not known yet"
 //! (a lookback not yet filled). `and`/`or`/`not` follow three-valued (Kleene) logic, so
-//! `false and unknown` is false. `5%` is 0.05. Functions are listed in [`FUNCTIONS`].
+//! `false and unknown` is false. `5%` is 0.05. Functions are listed in [`Func`].
 
 use std::ops::Range;
 
@@ -71,45 +71,100 @@ pub enum Arg {
     Many,
 }
 
-/// A built-in function: name, arguments, and one line of documentation.
-pub struct Function {
-    pub name: &'static str,
-    pub args: &'static [Arg],
-    pub doc: &'static str,
-}
-
 use Arg::*;
 
-/// Every function, as documented in `docs/strategy-format.md`. All look only backwards.
-pub const FUNCTIONS: &[Function] = &[
-    Function { name: "ret", args: &[Series, Bars], doc: "N-bar total return x[t] / x[t-N] - 1" },
-    Function { name: "change", args: &[Series, Bars], doc: "N-bar difference x[t] - x[t-N] (yields: percentage points)" },
-    Function { name: "lag", args: &[Series, Bars], doc: "the value N bars ago, x[t-N]" },
-    Function { name: "sma", args: &[Series, Bars], doc: "simple moving average of the last N values" },
-    Function { name: "ema", args: &[Series, Bars], doc: "exponential moving average, alpha = 2/(N+1), seeded with the SMA of the first N values" },
-    Function { name: "stdev", args: &[Series, Bars], doc: "sample standard deviation of the last N values" },
-    Function { name: "vol", args: &[Series, Bars], doc: "realised volatility: sample stdev of the last N one-bar returns times sqrt(252)" },
-    Function { name: "zscore", args: &[Series, Bars], doc: "(x - sma(x, N)) / stdev(x, N)" },
-    Function { name: "highest", args: &[Series, Bars], doc: "rolling maximum of the last N values" },
-    Function { name: "lowest", args: &[Series, Bars], doc: "rolling minimum of the last N values" },
-    Function { name: "drawdown", args: &[Series], doc: "x / (running maximum of x) - 1, zero or negative" },
-    Function { name: "ratio", args: &[Series, Series], doc: "a / b (e.g. ratio(iwm, spy), the small/large relative strength line)" },
-    Function { name: "spread", args: &[Series, Series, Bars], doc: "ret(a, N) - ret(b, N)" },
-    Function { name: "rank", args: &[Many], doc: "rank of the first argument among all arguments, 1 = largest" },
-    Function { name: "abs", args: &[Series], doc: "absolute value" },
-    Function { name: "min", args: &[Series, Series], doc: "smaller of two values, bar by bar" },
-    Function { name: "max", args: &[Series, Series], doc: "larger of two values, bar by bar" },
-    Function { name: "streak", args: &[Series], doc: "number of consecutive bars, up to now, on which the condition held (0 if it does not hold now)" },
-    Function { name: "pct_rank", args: &[Series], doc: "percentile rank of the value within its own history up to now: the share of values so far that are <= it (0 to 1)" },
-    Function { name: "bars_since", args: &[Series], doc: "bars since the condition last held (0 on a bar where it holds); infinite if it never has" },
-];
+/// The built-in functions, as documented in `docs/strategy-format.md`. All look only backwards.
+/// A closed set: the compiler resolves a name to one of these once, and the evaluator matches
+/// them exhaustively, so a function cannot be listed without being implemented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    Ret,
+    Change,
+    Lag,
+    Sma,
+    Ema,
+    Stdev,
+    Vol,
+    Zscore,
+    Highest,
+    Lowest,
+    Drawdown,
+    Ratio,
+    Spread,
+    Rank,
+    Abs,
+    Min,
+    Max,
+    Streak,
+    PctRank,
+    BarsSince,
+}
 
-pub fn function(name: &str) -> Option<&'static Function> {
-    FUNCTIONS.iter().find(|f| f.name == name)
+impl Func {
+    pub const ALL: [Func; 20] = [
+        Func::Ret,
+        Func::Change,
+        Func::Lag,
+        Func::Sma,
+        Func::Ema,
+        Func::Stdev,
+        Func::Vol,
+        Func::Zscore,
+        Func::Highest,
+        Func::Lowest,
+        Func::Drawdown,
+        Func::Ratio,
+        Func::Spread,
+        Func::Rank,
+        Func::Abs,
+        Func::Min,
+        Func::Max,
+        Func::Streak,
+        Func::PctRank,
+        Func::BarsSince,
+    ];
+
+    /// Name, arguments and one line of documentation.
+    pub fn spec(self) -> (&'static str, &'static [Arg], &'static str) {
+        match self {
+            Func::Ret => ("ret", &[Series, Bars], "N-bar total return x[t] / x[t-N] - 1"),
+            Func::Change => ("change", &[Series, Bars], "N-bar difference x[t] - x[t-N] (yields: percentage points)"),
+            Func::Lag => ("lag", &[Series, Bars], "the value N bars ago, x[t-N]"),
+            Func::Sma => ("sma", &[Series, Bars], "simple moving average of the last N values"),
+            Func::Ema => ("ema", &[Series, Bars], "exponential moving average, alpha = 2/(N+1), seeded with the SMA of the first N values"),
+            Func::Stdev => ("stdev", &[Series, Bars], "sample standard deviation of the last N values"),
+            Func::Vol => ("vol", &[Series, Bars], "realised volatility: sample stdev of the last N one-bar returns times sqrt(252)"),
+            Func::Zscore => ("zscore", &[Series, Bars], "(x - sma(x, N)) / stdev(x, N)"),
+            Func::Highest => ("highest", &[Series, Bars], "rolling maximum of the last N values"),
+            Func::Lowest => ("lowest", &[Series, Bars], "rolling minimum of the last N values"),
+            Func::Drawdown => ("drawdown", &[Series], "x / (running maximum of x) - 1, zero or negative"),
+            Func::Ratio => ("ratio", &[Series, Series], "a / b (e.g. ratio(iwm, spy), the small/large relative strength line)"),
+            Func::Spread => ("spread", &[Series, Series, Bars], "ret(a, N) - ret(b, N)"),
+            Func::Rank => ("rank", &[Many], "rank of the first argument among all arguments, 1 = largest"),
+            Func::Abs => ("abs", &[Series], "absolute value"),
+            Func::Min => ("min", &[Series, Series], "smaller of two values, bar by bar"),
+            Func::Max => ("max", &[Series, Series], "larger of two values, bar by bar"),
+            Func::Streak => ("streak", &[Series], "number of consecutive bars, up to now, on which the condition held (0 if it does not hold now)"),
+            Func::PctRank => ("pct_rank", &[Series], "percentile rank of the value within its own history up to now: the share of values so far that are <= it (0 to 1)"),
+            Func::BarsSince => ("bars_since", &[Series], "bars since the condition last held (0 on a bar where it holds); infinite if it never has"),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.spec().0
+    }
+
+    pub fn args(self) -> &'static [Arg] {
+        self.spec().1
+    }
+
+    pub fn from_name(name: &str) -> Option<Func> {
+        Func::ALL.into_iter().find(|f| f.name() == name)
+    }
 }
 
 pub fn is_function(name: &str) -> bool {
-    function(name).is_some()
+    Func::from_name(name).is_some()
 }
 
 /// A parse error: message and span within the expression text.

@@ -3,25 +3,48 @@
 //! to a TOML table or a file; the simulator works from it and a [`crate::data::Panel`].
 
 use crate::error::{line_col, Diagnostic, Diagnostics, Result};
-use crate::expr::{self, Arg, BinOp, Expr};
+use crate::expr::{self, Arg, BinOp, Expr, Func};
 use crate::spec::{ExprSrc, Fill, RebalanceSpec, Schedule, Strategy, Weighting};
+use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// A traded asset, by its place in `[assets]` (and in the panel's columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct AssetId(pub usize);
+
+/// An auxiliary series, by its place in `[series]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SeriesId(pub usize);
+
+/// A named signal, by its place in `[signals]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SignalId(pub usize);
+
+/// A rule, by its place in `[[rules]]` (a strategy has at most [`MAX_RULES`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct RuleId(pub u16);
+
+/// More rules than this is an error (a rule id is 16 bits, so `Option<RuleId>` per bar stays
+/// small in the simulator's hot loop).
+pub const MAX_RULES: usize = u16::MAX as usize;
 
 /// A resolved expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
     Const(f64),
-    /// Total-return close of asset i.
-    Asset(usize),
-    /// Auxiliary series i (as-of value).
-    Series(usize),
-    /// Named signal i.
-    Signal(usize),
+    /// Total-return close of an asset.
+    Asset(AssetId),
+    /// An auxiliary series (as-of value).
+    Series(SeriesId),
+    /// A named signal.
+    Signal(SignalId),
     Neg(Box<Node>),
     Not(Box<Node>),
     Bin(BinOp, Box<Node>, Box<Node>),
-    /// A built-in function: its name, series arguments, and its bar count (0 when it has none).
-    Call(&'static str, Vec<Node>, usize),
+    /// A built-in function, its series arguments, and its bar count (0 when it has none).
+    Call(Func, Vec<Node>, usize),
 }
 
 /// What a rule holds when it fires.
@@ -32,8 +55,8 @@ pub enum Target {
     /// The `top` best candidates by score.
     Select {
         top: usize,
-        /// (asset id, score expression for that asset)
-        candidates: Vec<(usize, Node)>,
+        /// (asset, score expression for that asset)
+        candidates: Vec<(AssetId, Node)>,
         weighting: Weighting,
         vol_lookback: usize,
         weight: f64,
@@ -74,7 +97,7 @@ pub struct Plan {
     pub n_assets: usize,
     /// Signals by id; `signal_order` lists ids so that each comes after the signals it uses.
     pub signals: Vec<(String, Node)>,
-    pub signal_order: Vec<usize>,
+    pub signal_order: Vec<SignalId>,
     pub rules: Vec<Rule>,
     pub rebalance: RebalanceSpec,
     pub execution: Execution,
@@ -143,7 +166,7 @@ impl Compiler<'_> {
             Expr::Num(v, _) => Node::Const(*v),
             Expr::Placeholder(span) => {
                 match ph {
-                    Some(a) => Node::Asset(a),
+                    Some(a) => Node::Asset(AssetId(a)),
                     None => {
                         self.error(src, span.clone(), "`_` (the candidate asset) is only allowed in a `select.score` expression".into());
                         return None;
@@ -154,11 +177,11 @@ impl Compiler<'_> {
                 if let Some(v) = self.names.params.get(n.as_str()) {
                     Node::Const(*v)
                 } else if let Some(i) = self.names.assets.get(n.as_str()) {
-                    Node::Asset(*i)
+                    Node::Asset(AssetId(*i))
                 } else if let Some(i) = self.names.series.get(n.as_str()) {
-                    Node::Series(*i)
+                    Node::Series(SeriesId(*i))
                 } else if let Some(i) = self.names.signals.get(n.as_str()) {
-                    Node::Signal(*i)
+                    Node::Signal(SignalId(*i))
                 } else if expr::is_function(n) {
                     self.error(
                         src,
@@ -195,8 +218,8 @@ impl Compiler<'_> {
         span: &std::ops::Range<usize>,
         ph: Option<usize>,
     ) -> Option<Node> {
-        let Some(f) = expr::function(name) else {
-            let all: Vec<&str> = expr::FUNCTIONS.iter().map(|f| f.name).collect();
+        let Some(f) = Func::from_name(name) else {
+            let all: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
             self.error(
                 src,
                 span.clone(),
@@ -207,7 +230,7 @@ impl Compiler<'_> {
             );
             return None;
         };
-        if f.args == [Arg::Many] {
+        if f.args() == [Arg::Many] {
             if args.len() < 2 {
                 self.error(
                     src,
@@ -218,14 +241,14 @@ impl Compiler<'_> {
             }
             let nodes: Vec<Option<Node>> = args.iter().map(|a| self.node(src, a, ph)).collect();
             return Some(Node::Call(
-                f.name,
+                f,
                 nodes.into_iter().collect::<Option<Vec<_>>>()?,
                 0,
             ));
         }
-        if args.len() != f.args.len() {
+        if args.len() != f.args().len() {
             let sig: Vec<&str> = f
-                .args
+                .args()
                 .iter()
                 .map(|a| if *a == Arg::Bars { "bars" } else { "x" })
                 .collect();
@@ -235,7 +258,7 @@ impl Compiler<'_> {
                 format!(
                     "`{name}({})` takes {} argument(s), found {}",
                     sig.join(", "),
-                    f.args.len(),
+                    f.args().len(),
                     args.len()
                 ),
             );
@@ -244,7 +267,7 @@ impl Compiler<'_> {
         let mut nodes = Vec::new();
         let mut bars = 0;
         let mut ok = true;
-        for (kind, a) in f.args.iter().zip(args) {
+        for (kind, a) in f.args().iter().zip(args) {
             if *kind == Arg::Bars {
                 match self.constant(a) {
                     Some(v) if v >= 1.0 && v.fract() == 0.0 && v <= 1e6 => bars = v as usize,
@@ -272,7 +295,7 @@ impl Compiler<'_> {
                 }
             }
         }
-        ok.then_some(Node::Call(f.name, nodes, bars))
+        ok.then_some(Node::Call(f, nodes, bars))
     }
 
     /// Folds a constant expression (numbers and params with arithmetic).
@@ -339,7 +362,7 @@ impl Compiler<'_> {
 
 fn deps(node: &Node, out: &mut Vec<usize>) {
     match node {
-        Node::Signal(i) => out.push(*i),
+        Node::Signal(i) => out.push(i.0),
         Node::Neg(a) | Node::Not(a) => deps(a, out),
         Node::Bin(_, a, b) => {
             deps(a, out);
@@ -428,7 +451,7 @@ pub fn compile_with(s: &Strategy, extra: &[ExprSrc]) -> Result<Plan> {
         signals.push((name.clone(), n.unwrap_or(Node::Const(f64::NAN))));
     }
     let order = match signal_order(&signals) {
-        Ok(order) => order,
+        Ok(order) => order.into_iter().map(SignalId).collect(),
         Err(cycle) => {
             let names: Vec<&str> = cycle.iter().map(|&j| signals[j].0.as_str()).collect();
             let src = &s.signals[cycle[0]].1;
@@ -446,6 +469,14 @@ pub fn compile_with(s: &Strategy, extra: &[ExprSrc]) -> Result<Plan> {
         }
     };
 
+    if s.rules.len() > MAX_RULES {
+        let d = s.diag(
+            &s.rules[MAX_RULES].span,
+            "rules",
+            format!("more than {MAX_RULES} rules"),
+        );
+        c.diags.push(d);
+    }
     let mut rules = Vec::new();
     for (i, r) in s.rules.iter().enumerate() {
         let key = format!("rules[{i}]");
@@ -460,7 +491,7 @@ pub fn compile_with(s: &Strategy, extra: &[ExprSrc]) -> Result<Plan> {
                     match c.names.assets.get(name.as_str()).copied() {
                         Some(a) => {
                             let n = c.expr(&sel.score, Some(a)).unwrap_or(Node::Const(f64::NAN));
-                            candidates.push((a, n));
+                            candidates.push((AssetId(a), n));
                         }
                         None => {
                             let d = s.diag(

@@ -230,7 +230,7 @@ pub fn trades_csv(panel: &Panel, run: &RunResult) -> String {
             s,
             "{},{},{},{},{},{},{}",
             date::format(panel.dates[tr.bar]),
-            panel.asset_names[tr.asset],
+            panel.asset_names[tr.asset.0],
             num(tr.quantity),
             num(tr.price),
             num(tr.quantity * tr.price),

@@ -5,8 +5,8 @@
 //! perturbing the future). NaN means "not known yet" (a lookback not yet filled).
 
 use crate::data::Panel;
-use crate::expr::BinOp;
-use crate::plan::{Node, Plan, Target};
+use crate::expr::{BinOp, Func};
+use crate::plan::{AssetId, Node, Plan, RuleId, SignalId, Target};
 use crate::spec::Weighting;
 use std::borrow::Cow;
 
@@ -43,9 +43,9 @@ pub fn eval<'a>(node: &Node, cx: &Ctx<'a>) -> Cow<'a, [f64]> {
     let n = cx.panel.len();
     match node {
         Node::Const(v) => Cow::Owned(vec![*v; n]),
-        Node::Asset(i) => Cow::Borrowed(&cx.panel.close[*i]),
-        Node::Series(i) => Cow::Borrowed(&cx.panel.series[*i]),
-        Node::Signal(i) => Cow::Borrowed(&cx.signals[*i]),
+        Node::Asset(i) => Cow::Borrowed(&cx.panel.close[i.0]),
+        Node::Series(i) => Cow::Borrowed(&cx.panel.series[i.0]),
+        Node::Signal(i) => Cow::Borrowed(&cx.signals[i.0]),
         Node::Neg(a) => Cow::Owned(eval(a, cx).iter().map(|v| -v).collect()),
         Node::Not(a) => Cow::Owned(
             eval(a, cx)
@@ -65,9 +65,9 @@ pub fn eval<'a>(node: &Node, cx: &Ctx<'a>) -> Cow<'a, [f64]> {
             }
             Cow::Owned(each!(Add, Sub, Mul, Div, Lt, Le, Gt, Ge, Eq, Ne, And, Or))
         }
-        Node::Call(name, args, bars) => {
+        Node::Call(f, args, bars) => {
             let vals: Vec<Cow<[f64]>> = args.iter().map(|a| eval(a, cx)).collect();
-            Cow::Owned(call(name, &vals, *bars))
+            Cow::Owned(call(*f, &vals, *bars))
         }
     }
 }
@@ -141,30 +141,31 @@ fn shifted(x: &[f64], n: usize, f: impl Fn(f64, f64) -> f64) -> Vec<f64> {
         .collect()
 }
 
-pub fn call<S: AsRef<[f64]>>(name: &str, args: &[S], n: usize) -> Vec<f64> {
+/// A built-in function over whole series; `n` is its bar count.
+pub fn call<S: AsRef<[f64]>>(f: Func, args: &[S], n: usize) -> Vec<f64> {
     let a: Vec<&[f64]> = args.iter().map(|s| s.as_ref()).collect();
-    match name {
-        "ret" => shifted(a[0], n, |now, then| now / then - 1.0),
-        "change" => shifted(a[0], n, |now, then| now - then),
-        "lag" => shifted(a[0], n, |_, then| then),
-        "sma" => rolling(a[0], n, mean),
-        "stdev" => rolling(a[0], n, sample_std),
-        "ema" => ema(a[0], n),
-        "vol" => {
+    match f {
+        Func::Ret => shifted(a[0], n, |now, then| now / then - 1.0),
+        Func::Change => shifted(a[0], n, |now, then| now - then),
+        Func::Lag => shifted(a[0], n, |_, then| then),
+        Func::Sma => rolling(a[0], n, mean),
+        Func::Stdev => rolling(a[0], n, sample_std),
+        Func::Ema => ema(a[0], n),
+        Func::Vol => {
             let r = shifted(a[0], 1, |now, then| now / then - 1.0);
             rolling(&r, n, |w| sample_std(w) * BARS_PER_YEAR.sqrt())
         }
-        "zscore" => {
+        Func::Zscore => {
             let x = &a[0];
             let m = rolling(x, n, mean);
             let s = rolling(x, n, sample_std);
             (0..x.len()).map(|t| (x[t] - m[t]) / s[t]).collect()
         }
-        "highest" => rolling(a[0], n, |w| {
+        Func::Highest => rolling(a[0], n, |w| {
             w.iter().copied().fold(f64::NEG_INFINITY, f64::max)
         }),
-        "lowest" => rolling(a[0], n, |w| w.iter().copied().fold(f64::INFINITY, f64::min)),
-        "drawdown" => {
+        Func::Lowest => rolling(a[0], n, |w| w.iter().copied().fold(f64::INFINITY, f64::min)),
+        Func::Drawdown => {
             let mut peak = f64::NAN;
             a[0].iter()
                 .map(|&v| {
@@ -178,13 +179,13 @@ pub fn call<S: AsRef<[f64]>>(name: &str, args: &[S], n: usize) -> Vec<f64> {
                 })
                 .collect()
         }
-        "ratio" => a[0].iter().zip(a[1]).map(|(x, y)| x / y).collect(),
-        "spread" => {
+        Func::Ratio => a[0].iter().zip(a[1]).map(|(x, y)| x / y).collect(),
+        Func::Spread => {
             let r0 = shifted(a[0], n, |now, then| now / then - 1.0);
             let r1 = shifted(a[1], n, |now, then| now / then - 1.0);
             r0.iter().zip(&r1).map(|(x, y)| x - y).collect()
         }
-        "rank" => (0..a[0].len())
+        Func::Rank => (0..a[0].len())
             .map(|t| {
                 let v = a[0][t];
                 if a.iter().any(|s| s[t].is_nan()) {
@@ -193,10 +194,10 @@ pub fn call<S: AsRef<[f64]>>(name: &str, args: &[S], n: usize) -> Vec<f64> {
                 1.0 + a[1..].iter().filter(|s| s[t] > v).count() as f64
             })
             .collect(),
-        "abs" => a[0].iter().map(|v| v.abs()).collect(),
-        "min" => pairwise(a[0], a[1], f64::min),
-        "max" => pairwise(a[0], a[1], f64::max),
-        "streak" => {
+        Func::Abs => a[0].iter().map(|v| v.abs()).collect(),
+        Func::Min => pairwise(a[0], a[1], f64::min),
+        Func::Max => pairwise(a[0], a[1], f64::max),
+        Func::Streak => {
             let mut count = f64::NAN;
             a[0].iter()
                 .map(|&v| {
@@ -210,7 +211,7 @@ pub fn call<S: AsRef<[f64]>>(name: &str, args: &[S], n: usize) -> Vec<f64> {
                 })
                 .collect()
         }
-        "bars_since" => {
+        Func::BarsSince => {
             // Infinite while the condition has never held: "not in the last N bars" is then
             // true, not unknown. Unknown only on bars where the condition itself is unknown.
             let mut since = f64::INFINITY;
@@ -231,8 +232,7 @@ pub fn call<S: AsRef<[f64]>>(name: &str, args: &[S], n: usize) -> Vec<f64> {
                 })
                 .collect()
         }
-        "pct_rank" => pct_rank(a[0]),
-        other => unreachable!("function `{other}` is checked at compile time"),
+        Func::PctRank => pct_rank(a[0]),
     }
 }
 
@@ -320,9 +320,9 @@ fn ema(x: &[f64], n: usize) -> Vec<f64> {
 /// Target weights for every bar, decided from the rules.
 pub struct Decisions {
     pub n_assets: usize,
-    /// Index of the rule that fired on bar t, or -1 when it is not known yet (a condition or
-    /// score still in its warm-up): then the portfolio is left as it is.
-    pub rule: Vec<i32>,
+    /// The rule that fired on bar t, or `None` when it is not known yet (a condition or score
+    /// still in its warm-up): then the portfolio is left as it is.
+    pub rule: Vec<Option<RuleId>>,
     /// Per rule: its weights when they are fixed (most rules), `None` for a selection.
     fixed: Vec<Option<Vec<f64>>>,
     /// `selected[t * n_assets + a]` on bars decided by a selection rule (empty without one).
@@ -343,13 +343,17 @@ impl Decisions {
 
     /// The first bar whose rules are known (a decision can be made), if any.
     pub fn first_known(&self) -> Option<usize> {
-        self.rule.iter().position(|&r| r >= 0)
+        self.rule.iter().position(Option::is_some)
     }
 
-    /// The target weights decided on bar t (a bar with `rule[t] >= 0`).
+    /// The target weights decided on bar t. Only called on a decided bar (`rule[t]` is some);
+    /// an undecided bar has no target (empty weights).
     pub fn target(&self, t: usize) -> &[f64] {
         let k = self.n_assets;
-        match &self.fixed[self.rule[t] as usize] {
+        let Some(rule) = self.rule[t] else {
+            return &[];
+        };
+        match &self.fixed[rule.0 as usize] {
             Some(w) => w,
             None => &self.selected[t * k..(t + 1) * k],
         }
@@ -362,7 +366,7 @@ impl Decisions {
 pub fn eval_signals(plan: &Plan, panel: &Panel) -> Vec<Vec<f64>> {
     let panel = panel.history();
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); plan.signals.len()];
-    for &i in &plan.signal_order {
+    for &SignalId(i) in &plan.signal_order {
         let v = eval(
             &plan.signals[i].1,
             &Ctx {
@@ -410,7 +414,7 @@ fn decide_all(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
         .collect();
     // Scores and vols per select rule, evaluated once.
     struct Sel<'a> {
-        scores: Vec<(usize, Cow<'a, [f64]>)>,
+        scores: Vec<(AssetId, Cow<'a, [f64]>)>,
         vols: Vec<Vec<f64>>,
     }
     let sels: Vec<Option<Sel>> = plan
@@ -430,7 +434,7 @@ fn decide_all(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
                 vols: if *weighting == Weighting::InverseVol {
                     candidates
                         .iter()
-                        .map(|(a, _)| call("vol", &[&panel.close[*a][..]], *vol_lookback))
+                        .map(|(a, _)| call(Func::Vol, &[&panel.close[a.0][..]], *vol_lookback))
                         .collect()
                 } else {
                     vec![]
@@ -454,7 +458,7 @@ fn decide_all(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
     } else {
         Vec::new()
     };
-    let mut rule = vec![-1; n];
+    let mut rule = vec![None; n];
     let mut picked: Vec<usize> = Vec::new();
     // Conditions as plain slices (the fallback as None), so the per-bar test is a few compares.
     let tests: Vec<Option<&[f64]>> = conds.iter().map(|c| c.as_deref()).collect();
@@ -508,12 +512,12 @@ fn decide_all(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
                 let total: f64 = raw.iter().sum();
                 let row = &mut selected[t * k..(t + 1) * k];
                 for (&j, r) in picked.iter().zip(&raw) {
-                    row[sel.scores[j].0] += weight * r / total;
+                    row[sel.scores[j].0 .0] += weight * r / total;
                 }
             }
             (Target::Select { .. }, None) => unreachable!("select rules have their scores"),
         }
-        rule[t] = i as i32;
+        rule[t] = Some(RuleId(i as u16));
     }
     Decisions {
         n_assets: k,
@@ -541,42 +545,42 @@ mod tests {
     #[test]
     fn returns_and_changes() {
         let x = [100.0, 110.0, 99.0, 108.9];
-        close(&call("ret", &[x.to_vec()], 1), &[N, 0.1, -0.1, 0.1]);
-        close(&call("ret", &[x.to_vec()], 3), &[N, N, N, 0.089]);
-        close(&call("change", &[x.to_vec()], 2), &[N, N, -1.0, -1.1]);
-        close(&call("lag", &[x.to_vec()], 1), &[N, 100.0, 110.0, 99.0]);
+        close(&call(Func::Ret, &[x.to_vec()], 1), &[N, 0.1, -0.1, 0.1]);
+        close(&call(Func::Ret, &[x.to_vec()], 3), &[N, N, N, 0.089]);
+        close(&call(Func::Change, &[x.to_vec()], 2), &[N, N, -1.0, -1.1]);
+        close(&call(Func::Lag, &[x.to_vec()], 1), &[N, 100.0, 110.0, 99.0]);
     }
 
     #[test]
     fn moving_averages() {
         let x = vec![1.0, 2.0, 3.0, 4.0, 5.0];
         close(
-            &call("sma", std::slice::from_ref(&x), 3),
+            &call(Func::Sma, std::slice::from_ref(&x), 3),
             &[N, N, 2.0, 3.0, 4.0],
         );
         // alpha = 0.5: seed 2 at bar 2, then 0.5*4 + 0.5*2 = 3, then 0.5*5 + 0.5*3 = 4.
         close(
-            &call("ema", std::slice::from_ref(&x), 3),
+            &call(Func::Ema, std::slice::from_ref(&x), 3),
             &[N, N, 2.0, 3.0, 4.0],
         );
         let y = vec![2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
         // Sample stdev of the whole series is sqrt(32/7).
         close(
-            &call("stdev", std::slice::from_ref(&y), 8)[7..],
+            &call(Func::Stdev, std::slice::from_ref(&y), 8)[7..],
             &[(32.0f64 / 7.0).sqrt()],
         );
-        close(&call("zscore", &[vec![1.0, 2.0, 3.0]], 3)[2..], &[1.0]);
+        close(&call(Func::Zscore, &[vec![1.0, 2.0, 3.0]], 3)[2..], &[1.0]);
         close(
-            &call("highest", &[vec![3.0, 1.0, 2.0, 0.5]], 2),
+            &call(Func::Highest, &[vec![3.0, 1.0, 2.0, 0.5]], 2),
             &[N, 3.0, 2.0, 2.0],
         );
         close(
-            &call("lowest", &[vec![3.0, 1.0, 2.0, 0.5]], 2),
+            &call(Func::Lowest, &[vec![3.0, 1.0, 2.0, 0.5]], 2),
             &[N, 1.0, 1.0, 0.5],
         );
         // A NaN in the window makes the value unknown until it leaves the window.
         close(
-            &call("sma", &[vec![1.0, N, 3.0, 5.0, 7.0]], 2),
+            &call(Func::Sma, &[vec![1.0, N, 3.0, 5.0, 7.0]], 2),
             &[N, N, N, 4.0, 6.0],
         );
     }
@@ -587,34 +591,34 @@ mod tests {
         let r = [0.01, -0.01, 0.01];
         let m = r.iter().sum::<f64>() / 3.0;
         let sd = (r.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / 2.0).sqrt();
-        close(&call("vol", &[p], 3), &[N, N, N, sd * 252f64.sqrt()]);
+        close(&call(Func::Vol, &[p], 3), &[N, N, N, sd * 252f64.sqrt()]);
     }
 
     #[test]
     fn drawdown_rank_streak_bars_since() {
         close(
-            &call("drawdown", &[vec![1.0, 2.0, 1.5, 3.0]], 0),
+            &call(Func::Drawdown, &[vec![1.0, 2.0, 1.5, 3.0]], 0),
             &[0.0, 0.0, -0.25, 0.0],
         );
         close(
             &call(
-                "rank",
+                Func::Rank,
                 &[vec![1.0, 3.0, N], vec![2.0, 2.0, 1.0], vec![0.0, 5.0, 1.0]],
                 0,
             ),
             &[2.0, 2.0, N],
         );
         close(
-            &call("streak", &[vec![N, 1.0, 1.0, 0.0, 1.0]], 0),
+            &call(Func::Streak, &[vec![N, 1.0, 1.0, 0.0, 1.0]], 0),
             &[N, 1.0, 2.0, 0.0, 1.0],
         );
         close(
-            &call("bars_since", &[vec![0.0, 1.0, 0.0, 0.0, 1.0]], 0),
+            &call(Func::BarsSince, &[vec![0.0, 1.0, 0.0, 0.0, 1.0]], 0),
             &[f64::INFINITY, 0.0, 1.0, 2.0, 0.0],
         );
         // Unknown where the condition is unknown; the count goes on underneath.
         close(
-            &call("bars_since", &[vec![N, 1.0, N, 0.0]], 0),
+            &call(Func::BarsSince, &[vec![N, 1.0, N, 0.0]], 0),
             &[N, 0.0, N, 2.0],
         );
     }
@@ -622,7 +626,7 @@ mod tests {
     #[test]
     fn percentile_rank_against_a_naive_count() {
         let x = [3.0, 1.0, 4.0, 1.0, 5.0, N, 2.0, 6.0, 5.0];
-        let got = call("pct_rank", &[x.to_vec()], 0);
+        let got = call(Func::PctRank, &[x.to_vec()], 0);
         for t in 0..x.len() {
             if x[t].is_nan() {
                 assert!(got[t].is_nan());

@@ -17,7 +17,7 @@
 
 use crate::data::Panel;
 use crate::date::{self, Date};
-use crate::plan::{Execution, Plan};
+use crate::plan::{AssetId, Execution, Plan, RuleId};
 use crate::signal::{self, Decisions};
 use crate::spec::{Fill, PeriodDay, RebalanceSpec, Schedule};
 use rayon::prelude::*;
@@ -27,7 +27,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Trade {
     pub bar: usize,
-    pub asset: usize,
+    pub asset: AssetId,
     /// Signed quantity (units of the asset's total-return price).
     pub quantity: f64,
     /// Fill price including slippage.
@@ -66,8 +66,8 @@ pub struct RunResult {
     pub weights: Vec<f64>,
     pub trades: Vec<Trade>,
     pub totals: Totals,
-    /// Rule that decided each bar (-1 when undecided).
-    pub rule: Vec<i32>,
+    /// Rule that decided each decision bar (`None` on other bars and while undecided).
+    pub rule: Vec<Option<RuleId>>,
     /// Decisions filled on the close they were made on (`fill = "close"`).
     pub same_bar: bool,
     /// The first bar on which the rules were known (a decision could be made); `None` if never.
@@ -164,7 +164,7 @@ impl Book {
             }
             self.trades.push(Trade {
                 bar,
-                asset: a,
+                asset: AssetId(a),
                 quantity: dq,
                 price: fill,
                 commission,
@@ -284,7 +284,7 @@ pub fn simulate_with(
     let mut equity = vec![0.0; n];
     let mut cash = Vec::with_capacity(if detail { n } else { 0 });
     let mut weights = vec![0.0; if detail { n * k } else { 0 }];
-    let mut rule = vec![-1; if detail { n } else { 0 }];
+    let mut rule = vec![None; if detail { n } else { 0 }];
     let mut pending: Option<usize> = None; // bar whose targets are to be filled
     let mut held: Option<usize> = None; // bar whose targets are held now
     let mut last_change: Option<usize> = None;
@@ -353,7 +353,8 @@ pub fn simulate_with(
             invested = book.qty.iter().any(|q| *q != 0.0);
             pending = None;
         }
-        if (scheduled[t] || (r.enter_immediately && held.is_none())) && decisions.rule[t] >= 0 {
+        if (scheduled[t] || (r.enter_immediately && held.is_none())) && decisions.rule[t].is_some()
+        {
             for (p, close) in prices.iter_mut().zip(&panel.close) {
                 *p = close[t];
             }
@@ -414,7 +415,7 @@ pub fn simulate_with(
         // in a tight loop. Same arithmetic as above, so results are identical to the full path.
         if !detail && pending.is_none() && ex.borrow_fee == 0.0 {
             let entering = r.enter_immediately && held.is_none();
-            let due = |u: usize| (scheduled[u] || entering) && decisions.rule[u] >= 0;
+            let due = |u: usize| (scheduled[u] || entering) && decisions.rule[u].is_some();
             let start = t;
             if let ([q0, q1], [c0, c1]) = (&book.qty[..], &panel.close[..]) {
                 // Two assets, the common case: the same sum as `mark`, operand for operand.
