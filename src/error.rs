@@ -154,6 +154,31 @@ impl From<Diagnostic> for Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// A text file being read (a strategy, an event file, a baseline): turns a byte span into a
+/// line and column, and a problem at that span into a [`Diagnostic`].
+#[derive(Debug, Clone, Copy)]
+pub struct SourceFile<'a> {
+    pub path: &'a std::path::Path,
+    pub text: &'a str,
+}
+
+impl<'a> SourceFile<'a> {
+    pub fn new(path: &'a std::path::Path, text: &'a str) -> Self {
+        SourceFile { path, text }
+    }
+
+    /// A problem at `offset` (a byte offset in the text).
+    pub fn at(&self, offset: usize, message: impl Into<String>) -> Diagnostic {
+        let (l, c) = line_col(self.text, offset);
+        Diagnostic::new(self.path, message).at(l, c)
+    }
+
+    /// A problem at `offset`, about `key`.
+    pub fn diag(&self, offset: usize, key: &str, message: impl Into<String>) -> Diagnostic {
+        self.at(offset, message).key(key)
+    }
+}
+
 /// Maps a byte offset in `text` to a 1-based (line, column), column counted in characters.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());

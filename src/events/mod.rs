@@ -107,6 +107,27 @@ struct Measured {
 }
 
 impl Measured {
+    /// The measured asset's (or spread legs') total-return levels on the run's bars.
+    fn of(spec: &EventSpec, panel: &Panel) -> Measured {
+        let asset = |name: &str| {
+            panel
+                .asset_names
+                .iter()
+                .position(|a| a == name)
+                .map(|i| panel.close[i].clone())
+        };
+        match &spec.measure {
+            Measure::Asset(a) => Measured {
+                long: asset(a).unwrap_or_default(),
+                short: None,
+            },
+            Measure::Spread { long, short } => Measured {
+                long: asset(long).unwrap_or_default(),
+                short: asset(short),
+            },
+        }
+    }
+
     fn forward(&self, t: usize, h: usize) -> Option<f64> {
         let p = &self.long;
         if t + h >= p.len() {
@@ -199,30 +220,15 @@ fn synthetic_differences(
         .collect()
 }
 
-/// Runs a study on loaded data.
+/// Runs a study on loaded data: the events, their forward returns, per-horizon statistics
+/// against all days with bootstrap intervals, and the average path after events.
 pub fn study(spec: &EventSpec, panel: &Panel) -> Result<Study> {
     let plan = plan::compile_with(&spec.strategy, &spec.expressions())?;
     // The condition may look back before `start`: evaluated on the history, read from `start` on.
     let signals = signal::eval_signals(&plan, panel);
     let values = signal::eval_extra(&plan, panel, &signals);
     let (condition, input_values) = (&values[0], &values[1..]);
-    let asset = |name: &str| {
-        panel
-            .asset_names
-            .iter()
-            .position(|a| a == name)
-            .map(|i| panel.close[i].clone())
-    };
-    let measured = match &spec.measure {
-        Measure::Asset(a) => Measured {
-            long: asset(a).unwrap_or_default(),
-            short: None,
-        },
-        Measure::Spread { long, short } => Measured {
-            long: asset(long).unwrap_or_default(),
-            short: asset(short),
-        },
-    };
+    let measured = Measured::of(spec, panel);
     let n = panel.len();
     let condition_days = condition
         .iter()
@@ -242,8 +248,40 @@ pub fn study(spec: &EventSpec, panel: &Panel) -> Result<Study> {
                 .collect(),
         })
         .collect();
+    let replicates = bootstrap_replicates(spec, &measured, &bars, n);
+    let horizons = horizon_stats(spec, &measured, &events, &replicates, n);
+    let path = average_path(spec, &measured, &bars, n);
+    Ok(Study {
+        name: spec.name.clone(),
+        condition: spec.when.text.clone(),
+        measure: spec.measure.clone(),
+        start: date::format(panel.dates[0]),
+        end: date::format(panel.dates[n - 1]),
+        bars: n,
+        cooldown: spec.cooldown,
+        condition_days,
+        input_names: spec.inputs.iter().map(|e| e.text.clone()).collect(),
+        events,
+        horizons,
+        bootstrap: BootstrapInfo {
+            method: "circular block bootstrap of daily returns over the whole sample",
+            samples: spec.bootstrap.samples,
+            block: spec.bootstrap.block,
+            seed: spec.bootstrap.seed,
+            confidence: spec.bootstrap.confidence,
+        },
+        path,
+    })
+}
 
-    // Bootstrap replicates, in parallel; each from its own seeded stream, gathered in order.
+/// Block-bootstrap replicates of the event-minus-all-days difference per horizon, in
+/// parallel; each from its own seeded stream, gathered in order (thread-count independent).
+fn bootstrap_replicates(
+    spec: &EventSpec,
+    measured: &Measured,
+    bars: &[usize],
+    n: usize,
+) -> Vec<Vec<f64>> {
     let legs: Vec<&Vec<f64>> = std::iter::once(&measured.long)
         .chain(measured.short.as_ref())
         .collect();
@@ -251,19 +289,28 @@ pub fn study(spec: &EventSpec, panel: &Panel) -> Result<Study> {
         .iter()
         .map(|p| p.windows(2).map(|w| w[1] / w[0] - 1.0).collect())
         .collect();
-    let replicates: Vec<Vec<f64>> = (0..spec.bootstrap.samples)
+    let b = &spec.bootstrap;
+    (0..b.samples)
         .into_par_iter()
-        .map(|b| {
-            let mut rng =
-                SplitMix(spec.bootstrap.seed ^ (b as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
-            let idx = block_indices(&mut rng, n - 1, spec.bootstrap.block);
-            synthetic_differences(&daily, &idx, &bars, &spec.horizons)
+        .map(|i| {
+            let mut rng = SplitMix(b.seed ^ (i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
+            let idx = block_indices(&mut rng, n - 1, b.block);
+            synthetic_differences(&daily, &idx, bars, &spec.horizons)
         })
-        .collect();
+        .collect()
+}
 
+/// Per horizon: the events' forward returns against all days, the difference of means with its
+/// basic-bootstrap interval and p-value.
+fn horizon_stats(
+    spec: &EventSpec,
+    measured: &Measured,
+    events: &[Event],
+    replicates: &[Vec<f64>],
+    n: usize,
+) -> Vec<HorizonStats> {
     let alpha = 1.0 - spec.bootstrap.confidence;
-    let horizons = spec
-        .horizons
+    spec.horizons
         .iter()
         .enumerate()
         .map(|(j, &h)| {
@@ -312,9 +359,13 @@ pub fn study(spec: &EventSpec, panel: &Panel) -> Result<Study> {
                 p_value: p,
             }
         })
-        .collect();
+        .collect()
+}
 
-    // Average path after events, with an event-resampling band (events drawn with replacement).
+/// The average path after events, with an event-resampling band (events drawn with
+/// replacement), and the all-days mean at each step.
+fn average_path(spec: &EventSpec, measured: &Measured, bars: &[usize], n: usize) -> Vec<PathPoint> {
+    let alpha = 1.0 - spec.bootstrap.confidence;
     let max_h = spec.horizons.iter().copied().max().unwrap_or(1);
     let mut path = Vec::with_capacity(max_h + 1);
     for k in 0..=max_h {
@@ -349,27 +400,7 @@ pub fn study(spec: &EventSpec, panel: &Panel) -> Result<Study> {
         });
     }
 
-    Ok(Study {
-        name: spec.name.clone(),
-        condition: spec.when.text.clone(),
-        measure: spec.measure.clone(),
-        start: date::format(panel.dates[0]),
-        end: date::format(panel.dates[n - 1]),
-        bars: n,
-        cooldown: spec.cooldown,
-        condition_days,
-        input_names: spec.inputs.iter().map(|e| e.text.clone()).collect(),
-        events,
-        horizons,
-        bootstrap: BootstrapInfo {
-            method: "circular block bootstrap of daily returns over the whole sample",
-            samples: spec.bootstrap.samples,
-            block: spec.bootstrap.block,
-            seed: spec.bootstrap.seed,
-            confidence: spec.bootstrap.confidence,
-        },
-        path,
-    })
+    path
 }
 
 /// Loads an event file and its data and runs the study.

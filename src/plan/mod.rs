@@ -2,7 +2,7 @@
 //! turned into a [`Node`] tree, every lookback a whole number of bars. A `Plan` never refers
 //! to a TOML table or a file; the simulator works from it and a [`crate::data::Panel`].
 
-use crate::error::{line_col, Diagnostic, Diagnostics, Result};
+use crate::error::{Diagnostics, Result};
 use crate::expr::{self, Arg, BinOp, Expr, Func};
 use crate::spec::{ExprSrc, Fill, RebalanceSpec, Schedule, Strategy, Weighting};
 use serde::Serialize;
@@ -123,9 +123,10 @@ struct Compiler<'a> {
 
 impl Compiler<'_> {
     fn error(&mut self, src: &ExprSrc, span: std::ops::Range<usize>, msg: String) {
-        let (l, c) = line_col(&self.s.text, src.span.start + span.start);
-        self.diags
-            .push(Diagnostic::new(&self.s.path, msg).at(l, c).key(&src.key));
+        let d = self
+            .s
+            .diag(&(src.span.start + span.start..src.span.end), &src.key, msg);
+        self.diags.push(d);
     }
 
     fn expr(&mut self, src: &ExprSrc, placeholder: Option<usize>) -> Option<Node> {

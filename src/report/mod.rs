@@ -151,7 +151,7 @@ pub fn stats_json(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Repo
         },
         conventions: Conventions {
             bars_per_year: crate::signal::BARS_PER_YEAR,
-            days_per_year_for_cagr: 365.25,
+            days_per_year_for_cagr: date::DAYS_PER_YEAR,
             stdev: "sample (n - 1)",
             excess_returns_over: "the strategy's cash series",
         },

@@ -115,6 +115,35 @@ struct Book {
 }
 
 impl Book {
+    fn new(ex: Execution, record: bool, cash: f64, k: usize) -> Book {
+        Book {
+            ex,
+            record,
+            cash,
+            qty: vec![0.0; k],
+            trades: Vec::new(),
+            totals: Totals::default(),
+            held: vec![0.0; k],
+            trade: vec![false; k],
+        }
+    }
+
+    /// Values the holdings at `prices` into `self.held`.
+    fn mark_held(&mut self, prices: &[f64]) {
+        for ((h, q), p) in self.held.iter_mut().zip(&self.qty).zip(prices) {
+            *h = q * p;
+        }
+    }
+
+    /// The largest distance of a weight from its target, the holdings valued as `held`.
+    fn drift(&self, held: &[f64], target: &[f64]) -> f64 {
+        let e = self.cash + held.iter().sum::<f64>();
+        held.iter()
+            .zip(target)
+            .map(|(h, x)| (h / e - x).abs())
+            .fold(0.0, f64::max)
+    }
+
     fn value(&self, prices: impl Fn(usize) -> f64) -> f64 {
         self.cash
             + self
@@ -134,9 +163,7 @@ impl Book {
         }
         let ex = self.ex;
         let k = target.len();
-        for ((h, q), p) in self.held.iter_mut().zip(&self.qty).zip(prices) {
-            *h = q * p;
-        }
+        self.mark_held(prices);
         let Some(after) = post_trade_equity(&ex, equity, &self.held, target, &mut self.trade)
         else {
             return; // The order's costs would exceed the equity: it is not sent.
@@ -255,9 +282,120 @@ pub fn simulate(panel: &Panel, plan: &Plan, decisions: &Decisions) -> RunResult 
     simulate_with(panel, plan, decisions, &scheduled, true)
 }
 
+/// Interest earned and financing paid, accumulated in the loop.
+#[derive(Default)]
+struct Accrued {
+    interest: f64,
+    financing: f64,
+}
+
+/// Cash accrual of bar t (t > 0): positive cash earns the cash return; borrowed cash pays it
+/// plus the financing spread.
+#[inline(always)]
+fn accrue(panel: &Panel, ex: &Execution, t: usize, cash: &mut f64, acc: &mut Accrued) {
+    let c = *cash;
+    let rate = panel.cash_ret[t];
+    if c >= 0.0 {
+        // Skipped when nothing accrues, which keeps cash off the loop's critical path.
+        if rate != 0.0 && c != 0.0 {
+            let i = c * rate;
+            *cash += i;
+            acc.interest += i;
+        }
+    } else {
+        let gap = panel.gap_days[t] / panel.day_count;
+        let paid = -c * (rate + ex.financing_spread * gap);
+        *cash -= paid;
+        acc.financing += paid;
+    }
+}
+
+/// The borrow fee of bar t on the short positions' notional at the previous close.
+fn borrow_fee(panel: &Panel, ex: &Execution, qty: &[f64], t: usize) -> f64 {
+    let gap = panel.gap_days[t] / panel.day_count;
+    qty.iter()
+        .zip(&panel.close)
+        .filter(|(q, _)| **q < 0.0)
+        .map(|(q, close)| -q * close[t - 1] * ex.borrow_fee * gap)
+        .sum()
+}
+
+/// Equity at the close of bar t: the same sum, in the same order, as `Book::value`.
+#[inline(always)]
+fn mark(panel: &Panel, t: usize, cash: f64, qty: &[f64]) -> f64 {
+    cash + qty
+        .iter()
+        .zip(&panel.close)
+        .map(|(q, c)| q * c[t])
+        .sum::<f64>()
+}
+
+/// The reference prices of a fill on bar t: the open for `next_open` (the close when an
+/// asset has none), else the close.
+fn fill_prices(panel: &Panel, fill: Fill, t: usize, prices: &mut [f64]) {
+    for (a, p) in prices.iter_mut().enumerate() {
+        *p = match fill {
+            Fill::NextOpen => panel.open[a].as_ref().map_or(panel.close[a][t], |o| o[t]),
+            _ => panel.close[a][t],
+        };
+    }
+}
+
+/// Where the strategy stands between decisions.
+#[derive(Default)]
+struct Standing {
+    /// Bar whose targets are to be filled (next open or close).
+    pending: Option<usize>,
+    /// Bar whose targets are held now.
+    held: Option<usize>,
+    /// Bar of the last change of allocation (for `min_hold`).
+    last_change: Option<usize>,
+}
+
+impl Standing {
+    /// Whether bar t is a decision bar whose rule is known.
+    #[inline(always)]
+    fn due(&self, plan: &Plan, decisions: &Decisions, scheduled: &[bool], t: usize) -> bool {
+        (scheduled[t] || (plan.rebalance.enter_immediately && self.held.is_none()))
+            && decisions.rule[t].is_some()
+    }
+
+    /// The decision on bar t (a due bar): whether the targets are traded to, given the holding
+    /// period, the drift band and room for a later fill. Records the choice.
+    fn decide(
+        &mut self,
+        plan: &Plan,
+        decisions: &Decisions,
+        book: &Book,
+        t: usize,
+        n: usize,
+    ) -> bool {
+        let (r, ex) = (&plan.rebalance, &plan.execution);
+        let target = decisions.target(t);
+        let changed = self.held.is_none_or(|h| decisions.target(h) != target);
+        let hold_ok = !changed || self.last_change.is_none_or(|lc| t - lc >= r.min_hold);
+        // The weights' distance from target matters only with a drift band.
+        let band_ok = r
+            .drift_band
+            .is_none_or(|band| book.drift(&book.held, target) > band);
+        let room = t + usize::from(ex.fill != Fill::Close) < n;
+        if !(hold_ok && band_ok && room) {
+            return false;
+        }
+        if changed {
+            self.last_change = Some(t);
+        }
+        self.held = Some(t);
+        true
+    }
+}
+
 /// The event loop. `scheduled` is [`schedule`] of the plan's rebalance spec (shared by the
 /// variants of a sweep); with `detail` false, only equity and totals are kept (no weights,
 /// cash, rules or trade list), which is all a sweep needs.
+///
+/// Per bar: [`accrue`] (and [`borrow_fee`]), a pending fill, a decision ([`Standing::decide`]),
+/// [`mark`]. In lean mode, runs of bars with nothing to do go through [`quiet_bars`].
 pub fn simulate_with(
     panel: &Panel,
     plan: &Plan,
@@ -268,134 +406,56 @@ pub fn simulate_with(
     let n = panel.len();
     let k = plan.n_assets;
     let ex = plan.execution;
-    let r = &plan.rebalance;
-    let mut book = Book {
-        ex,
-        record: detail,
-        cash: plan.initial_capital,
-        qty: vec![0.0; k],
-        trades: Vec::new(),
-        totals: Totals::default(),
-        held: vec![0.0; k],
-        trade: vec![false; k],
-    };
+    let mut book = Book::new(ex, detail, plan.initial_capital, k);
     // Written by index (no push in the loop: a possible reallocation call would force the
     // loop's floating-point state out of registers).
     let mut equity = vec![0.0; n];
     let mut cash = Vec::with_capacity(if detail { n } else { 0 });
     let mut weights = vec![0.0; if detail { n * k } else { 0 }];
     let mut rule = vec![None; if detail { n } else { 0 }];
-    let mut pending: Option<usize> = None; // bar whose targets are to be filled
-    let mut held: Option<usize> = None; // bar whose targets are held now
-    let mut last_change: Option<usize> = None;
+    let mut at = Standing::default();
     let mut prices = vec![0.0; k];
-    let mut current = vec![0.0; k];
-
-    // The hot path keeps cash, interest and the invested flag in locals (the loop is latency
-    // bound); they are synced with `book` around the rare rebalances.
+    // The hot path keeps cash, the accruals and the invested flag in locals (the loop is
+    // latency bound); they are synced with `book` around the rare rebalances.
     let mut cash_now = book.cash;
-    let (mut interest, mut financing) = (0.0, 0.0);
+    let mut acc = Accrued::default();
     let mut invested = false;
-    // Cash accrual of bar t (t > 0): positive cash earns the cash return; borrowed cash pays it
-    // plus the financing spread.
-    let accrue = |t: usize, cash: &mut f64, interest: &mut f64, financing: &mut f64| {
-        let c = *cash;
-        let rate = panel.cash_ret[t];
-        if c >= 0.0 {
-            // Skipped when nothing accrues, which keeps cash off the loop's critical path.
-            if rate != 0.0 && c != 0.0 {
-                let i = c * rate;
-                *cash += i;
-                *interest += i;
-            }
-        } else {
-            let gap = panel.gap_days[t] / panel.day_count;
-            let paid = -c * (rate + ex.financing_spread * gap);
-            *cash -= paid;
-            *financing += paid;
-        }
-    };
-    // Equity at the close of bar t: the same sum, in the same order, as `Book::value`.
-    let mark = |t: usize, cash: f64, qty: &[f64]| {
-        cash + qty
-            .iter()
-            .zip(&panel.close)
-            .map(|(q, c)| q * c[t])
-            .sum::<f64>()
-    };
     let mut t = 0;
     while t < n {
         if t > 0 {
-            accrue(t, &mut cash_now, &mut interest, &mut financing);
+            accrue(panel, &ex, t, &mut cash_now, &mut acc);
             if ex.borrow_fee > 0.0 {
-                let gap = panel.gap_days[t] / panel.day_count;
-                let mut fee = 0.0;
-                for a in 0..k {
-                    if book.qty[a] < 0.0 {
-                        fee += -book.qty[a] * panel.close[a][t - 1] * ex.borrow_fee * gap;
-                    }
-                }
+                let fee = borrow_fee(panel, &ex, &book.qty, t);
                 cash_now -= fee;
                 book.totals.borrow_fees += fee;
             }
         }
-        if let Some(src) = pending.filter(|_| ex.fill != Fill::Close) {
-            for (a, p) in prices.iter_mut().enumerate() {
-                *p = match ex.fill {
-                    Fill::NextOpen => panel.open[a].as_ref().map_or(panel.close[a][t], |o| o[t]),
-                    _ => panel.close[a][t],
-                };
-            }
-            let target = decisions.target(src);
-            book.cash = cash_now;
-            book.rebalance(t, target, &prices);
-            cash_now = book.cash;
-            invested = book.qty.iter().any(|q| *q != 0.0);
-            pending = None;
+        let fill_at = |src: usize, prices: &[f64], cash_now: &mut f64, book: &mut Book| {
+            book.cash = *cash_now;
+            book.rebalance(t, decisions.target(src), prices);
+            *cash_now = book.cash;
+            book.qty.iter().any(|q| *q != 0.0)
+        };
+        if let Some(src) = at.pending.take() {
+            fill_prices(panel, ex.fill, t, &mut prices);
+            invested = fill_at(src, &prices, &mut cash_now, &mut book);
         }
-        if (scheduled[t] || (r.enter_immediately && held.is_none())) && decisions.rule[t].is_some()
-        {
-            for (p, close) in prices.iter_mut().zip(&panel.close) {
-                *p = close[t];
-            }
+        if at.due(plan, decisions, scheduled, t) {
+            fill_prices(panel, Fill::Close, t, &mut prices);
             if detail {
                 rule[t] = decisions.rule[t];
             }
             book.cash = cash_now;
-            let target = decisions.target(t);
-            let changed = held.is_none_or(|h| decisions.target(h) != target);
-            let hold_ok = !changed || last_change.is_none_or(|lc| t - lc >= r.min_hold);
-            // The weights' distance from target matters only with a drift band.
-            let band_ok = match r.drift_band {
-                Some(band) => {
-                    let e = book.value(|a| prices[a]);
-                    for a in 0..k {
-                        current[a] = book.qty[a] * prices[a] / e;
-                    }
-                    let drift = current
-                        .iter()
-                        .zip(target)
-                        .map(|(w, x)| (w - x).abs())
-                        .fold(0.0, f64::max);
-                    drift > band
-                }
-                None => true,
-            };
-            if hold_ok && band_ok && t + usize::from(ex.fill != Fill::Close) < n {
-                if changed {
-                    last_change = Some(t);
-                }
-                held = Some(t);
+            book.mark_held(&prices);
+            if at.decide(plan, decisions, &book, t, n) {
                 if ex.fill == Fill::Close {
-                    book.rebalance(t, target, &prices);
-                    cash_now = book.cash;
-                    invested = book.qty.iter().any(|q| *q != 0.0);
+                    invested = fill_at(t, &prices, &mut cash_now, &mut book);
                 } else {
-                    pending = Some(t);
+                    at.pending = Some(t);
                 }
             }
         }
-        let e = mark(t, cash_now, &book.qty);
+        let e = mark(panel, t, cash_now, &book.qty);
         equity[t] = e;
         if invested {
             book.totals.invested_bars += 1;
@@ -403,41 +463,32 @@ pub fn simulate_with(
         if detail {
             cash.push(cash_now);
             for a in 0..k {
-                weights[t * k + a] = if e != 0.0 {
-                    book.qty[a] * panel.close[a][t] / e
-                } else {
-                    0.0
-                };
+                let w = book.qty[a] * panel.close[a][t] / e;
+                weights[t * k + a] = if e != 0.0 { w } else { 0.0 };
             }
         }
         t += 1;
-        // Quiet bars (lean mode, no fill due, no decision, no borrow fee): accrue and mark only,
-        // in a tight loop. Same arithmetic as above, so results are identical to the full path.
-        if !detail && pending.is_none() && ex.borrow_fee == 0.0 {
-            let entering = r.enter_immediately && held.is_none();
-            let due = |u: usize| (scheduled[u] || entering) && decisions.rule[u].is_some();
+        // Quiet bars (lean mode, no fill due, no borrow fee): accrue and mark only.
+        if !detail && at.pending.is_none() && ex.borrow_fee == 0.0 {
             let start = t;
-            if let ([q0, q1], [c0, c1]) = (&book.qty[..], &panel.close[..]) {
-                // Two assets, the common case: the same sum as `mark`, operand for operand.
-                while t < n && !due(t) {
-                    accrue(t, &mut cash_now, &mut interest, &mut financing);
-                    equity[t] = cash_now + ((-0.0 + q0 * c0[t]) + q1 * c1[t]);
-                    t += 1;
-                }
-            } else {
-                while t < n && !due(t) {
-                    accrue(t, &mut cash_now, &mut interest, &mut financing);
-                    equity[t] = mark(t, cash_now, &book.qty);
-                    t += 1;
-                }
-            }
+            let due = |u: usize| at.due(plan, decisions, scheduled, u);
+            t = quiet_bars(
+                panel,
+                &ex,
+                &book.qty,
+                t,
+                &due,
+                &mut cash_now,
+                &mut acc,
+                &mut equity,
+            );
             if invested {
                 book.totals.invested_bars += t - start;
             }
         }
     }
-    book.totals.interest += interest;
-    book.totals.financing += financing;
+    book.totals.interest += acc.interest;
+    book.totals.financing += acc.financing;
     RunResult {
         n_assets: k,
         equity,
@@ -449,6 +500,39 @@ pub fn simulate_with(
         same_bar: ex.fill == Fill::Close,
         first_known: decisions.first_known(),
     }
+}
+
+/// From bar t, the bars until the next due decision (or the end) on which nothing but accrual
+/// happens: accrue and mark in a tight loop. Same arithmetic as the full path, so results are
+/// identical to it. Returns the first bar not done.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn quiet_bars(
+    panel: &Panel,
+    ex: &Execution,
+    qty: &[f64],
+    mut t: usize,
+    due: &dyn Fn(usize) -> bool,
+    cash_now: &mut f64,
+    acc: &mut Accrued,
+    equity: &mut [f64],
+) -> usize {
+    let n = panel.len();
+    if let ([q0, q1], [c0, c1]) = (qty, &panel.close[..]) {
+        // Two assets, the common case: the same sum as `mark`, operand for operand.
+        while t < n && !due(t) {
+            accrue(panel, ex, t, cash_now, acc);
+            equity[t] = *cash_now + ((-0.0 + q0 * c0[t]) + q1 * c1[t]);
+            t += 1;
+        }
+    } else {
+        while t < n && !due(t) {
+            accrue(panel, ex, t, cash_now, acc);
+            equity[t] = mark(panel, t, *cash_now, qty);
+            t += 1;
+        }
+    }
+    t
 }
 
 /// Evaluates signals and rules (on the history, warm-up included), then simulates the run's

@@ -4,7 +4,7 @@
 
 use super::value::{Node, Value};
 use crate::date::{self, Date};
-use crate::error::{line_col, Diagnostic, Diagnostics};
+use crate::error::{Diagnostics, SourceFile};
 use std::ops::Range;
 use std::path::Path;
 use toml::Spanned;
@@ -20,9 +20,8 @@ pub(crate) struct Cx<'a> {
 
 impl Cx<'_> {
     pub fn err(&mut self, span: &Range<usize>, key: &str, message: impl Into<String>) {
-        let (l, c) = line_col(self.text, span.start);
-        self.diags
-            .push(Diagnostic::new(self.path, message).at(l, c).key(key));
+        let d = SourceFile::new(self.path, self.text).diag(span.start, key, message);
+        self.diags.push(d);
     }
 }
 

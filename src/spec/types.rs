@@ -1,7 +1,7 @@
 //! The types of a checked strategy file, with their defaults (each written once, here).
 
 use crate::date::{self, Date};
-use crate::error::{line_col, Diagnostic};
+use crate::error::{Diagnostic, SourceFile};
 use serde::Serialize;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -363,7 +363,6 @@ impl Strategy {
 
     /// A diagnostic pointing at `span` of this strategy's file.
     pub fn diag(&self, span: &Range<usize>, key: &str, message: impl Into<String>) -> Diagnostic {
-        let (l, c) = line_col(&self.text, span.start);
-        Diagnostic::new(&self.path, message).at(l, c).key(key)
+        SourceFile::new(&self.path, &self.text).diag(span.start, key, message)
     }
 }

@@ -229,12 +229,11 @@ pub fn parse_document(text: &str) -> Result<Entries, (String, Option<Range<usize
 /// column (strategy, baseline and event files all come through here).
 pub fn parse_file(path: &std::path::Path, text: &str) -> crate::error::Result<Entries> {
     parse_document(text).map_err(|(msg, span)| {
-        let mut d = crate::error::Diagnostic::new(path, format!("invalid TOML: {}", msg.trim()));
-        if let Some(span) = span {
-            let (l, c) = crate::error::line_col(text, span.start);
-            d = d.at(l, c);
-        }
-        crate::error::Error::input(d)
+        let msg = format!("invalid TOML: {}", msg.trim());
+        crate::error::Error::input(match span {
+            Some(span) => crate::error::SourceFile::new(path, text).at(span.start, msg),
+            None => crate::error::Diagnostic::new(path, msg),
+        })
     })
 }
 

@@ -98,7 +98,7 @@ fn extreme(list: &[periods::PeriodReturn], best: bool) -> Option<Dated> {
 
 /// Years between the first and last bar, by the calendar: days / 365.25.
 pub fn years(panel: &Panel) -> f64 {
-    (panel.dates[panel.len() - 1] - panel.dates[0]) as f64 / 365.25
+    date::years_between(panel.dates[0], panel.dates[panel.len() - 1])
 }
 
 /// The headline metrics of a run: what a sweep keeps per variant. Computed from the equity

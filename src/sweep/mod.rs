@@ -19,7 +19,7 @@ pub mod walkforward;
 pub use path::SweepPath;
 
 use crate::data::Panel;
-use crate::error::{line_col, Diagnostic, Diagnostics, Error, Result};
+use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::expr::{self, Expr};
 use crate::plan;
 use crate::signal;
@@ -81,9 +81,8 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn err(&mut self, span: &Range<usize>, key: &str, msg: impl Into<String>) {
-        let (l, c) = line_col(&self.s.text, span.start);
-        self.diags
-            .push(Diagnostic::new(&self.s.path, msg).at(l, c).key(key));
+        let d = self.s.diag(span, key, msg);
+        self.diags.push(d);
     }
 
     fn numbers(&mut self, items: &[Node], key: &str) -> Option<Vec<f64>> {
@@ -327,80 +326,9 @@ pub fn build(s: &Strategy, flags: &[String]) -> Result<Sweep> {
         }
     }
     for f in flags {
-        match parse_flag(f) {
-            Ok((path, values)) => match SweepPath::parse(s, &path) {
-                Ok(target) => {
-                    let axis = Axis::new(target, values);
-                    if let Some(m) = axis.invalid() {
-                        r.diags
-                            .push(Diagnostic::new("--param", format!("{f}: {m}")));
-                        continue;
-                    }
-                    // Replaces the file's axis in place (keeping the column order), or adds one.
-                    match axes.iter_mut().find(|(a, _)| a.path == axis.path) {
-                        Some((a, _)) => a.values = axis.values,
-                        None => axes.push((axis, 0..0)),
-                    }
-                }
-                Err(m) => r
-                    .diags
-                    .push(Diagnostic::new("--param", format!("{f}: {m}"))),
-            },
-            Err(m) => r.diags.push(Diagnostic::new("--param", m)),
-        }
+        r.flag(f, &mut axes);
     }
-    // Constraint names must be unique leaf names.
-    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, (a, _)) in axes.iter().enumerate() {
-        names
-            .entry(a.name.as_str())
-            .and_modify(|v| *v = usize::MAX)
-            .or_insert(i);
-    }
-    let mut compiled = Vec::new();
-    for (src, span) in &constraints {
-        match expr::parse(&src.text) {
-            Ok(e) => {
-                let mut bad = Vec::new();
-                names_in(&e, &mut bad);
-                let mut ok = true;
-                for (n, nspan) in bad {
-                    if n.ends_with("()") {
-                        r.err(&(src.span.start + nspan.start..src.span.start + nspan.end), &src.key, format!("`{n}`: constraints compare swept values; functions are not allowed"));
-                        ok = false;
-                        continue;
-                    }
-                    match names.get(n.as_str()) {
-                        Some(&usize::MAX) => {
-                            r.err(&(src.span.start + nspan.start..src.span.start + nspan.end), &src.key, format!("`{n}` names two swept paths; constraints need distinct last segments"));
-                            ok = false;
-                        }
-                        Some(_) => {}
-                        None => {
-                            let known: Vec<&str> = names.keys().copied().collect();
-                            r.err(
-                                &(src.span.start + nspan.start..src.span.start + nspan.end),
-                                &src.key,
-                                format!(
-                                    "unknown name `{n}` in a constraint (swept parameters: {})",
-                                    known.join(", ")
-                                ),
-                            );
-                            ok = false;
-                        }
-                    }
-                }
-                if ok {
-                    compiled.push((e, span.clone()));
-                }
-            }
-            Err(e) => r.err(
-                &(src.span.start + e.span.start..src.span.start + e.span.end),
-                &src.key,
-                format!("in constraint \"{}\": {}", src.text, e.message),
-            ),
-        }
-    }
+    let compiled = r.constraints(&axes, &constraints);
     if axes.is_empty() && r.diags.is_empty() {
         r.diags.push(Diagnostic::new(&s.path, "nothing to sweep: add a [sweep] table (e.g. params.lookback = { range = [20, 252], step = 4 }) or --param PATH=VALUES").key("sweep"));
     }
@@ -421,17 +349,117 @@ pub fn build(s: &Strategy, flags: &[String]) -> Result<Sweep> {
         return Err(Error::Input(r.diags));
     }
     let axes: Vec<Axis> = axes.into_iter().map(|(a, _)| a).collect();
+    let variants = product_of(&axes, &compiled);
+    if variants.is_empty() {
+        let span = compiled.first().map(|(_, s)| s.clone()).unwrap_or(0..0);
+        r.err(&span, "sweep.constraints", format!("no variant satisfies the constraints ({product} variants before them): they contradict each other or the swept values"));
+        return Err(Error::Input(r.diags));
+    }
+    Ok(Sweep {
+        constraints: constraints.into_iter().map(|(c, _)| c.text).collect(),
+        axes,
+        variants,
+        product,
+    })
+}
+
+impl Reader<'_> {
+    /// A `--param` flag: replaces the file's axis of the same path in place (keeping the
+    /// column order), or adds one.
+    fn flag(&mut self, f: &str, axes: &mut Vec<(Axis, Range<usize>)>) {
+        let axis = parse_flag(f).and_then(|(path, values)| {
+            let axis = Axis::new(SweepPath::parse(self.s, &path)?, values);
+            match axis.invalid() {
+                Some(m) => Err(m),
+                None => Ok(axis),
+            }
+        });
+        match axis {
+            Ok(axis) => match axes.iter_mut().find(|(a, _)| a.path == axis.path) {
+                Some((a, _)) => a.values = axis.values,
+                None => axes.push((axis, 0..0)),
+            },
+            Err(m) if m.starts_with("--param") => self.diags.push(Diagnostic::new("--param", m)),
+            Err(m) => self
+                .diags
+                .push(Diagnostic::new("--param", format!("{f}: {m}"))),
+        }
+    }
+
+    /// Parses the constraints and checks their names: each must be the last segment of exactly
+    /// one swept path; functions are not allowed.
+    fn constraints(
+        &mut self,
+        axes: &[(Axis, Range<usize>)],
+        constraints: &[(ExprSrc, Range<usize>)],
+    ) -> Vec<(Expr, Range<usize>)> {
+        let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, (a, _)) in axes.iter().enumerate() {
+            names
+                .entry(a.name.as_str())
+                .and_modify(|v| *v = usize::MAX)
+                .or_insert(i);
+        }
+        let mut compiled = Vec::new();
+        for (src, span) in constraints {
+            let at = |r: &Range<usize>| src.span.start + r.start..src.span.start + r.end;
+            let e = match expr::parse(&src.text) {
+                Ok(e) => e,
+                Err(e) => {
+                    let msg = format!("in constraint \"{}\": {}", src.text, e.message);
+                    self.err(&at(&e.span), &src.key, msg);
+                    continue;
+                }
+            };
+            let mut used = Vec::new();
+            names_in(&e, &mut used);
+            let mut ok = true;
+            for (n, nspan) in used {
+                let problem = if n.ends_with("()") {
+                    Some(format!(
+                        "`{n}`: constraints compare swept values; functions are not allowed"
+                    ))
+                } else {
+                    match names.get(n.as_str()) {
+                        Some(&usize::MAX) => Some(format!(
+                            "`{n}` names two swept paths; constraints need distinct last segments"
+                        )),
+                        Some(_) => None,
+                        None => {
+                            let known: Vec<&str> = names.keys().copied().collect();
+                            Some(format!(
+                                "unknown name `{n}` in a constraint (swept parameters: {})",
+                                known.join(", ")
+                            ))
+                        }
+                    }
+                };
+                if let Some(msg) = problem {
+                    self.err(&at(&nspan), &src.key, msg);
+                    ok = false;
+                }
+            }
+            if ok {
+                compiled.push((e, span.clone()));
+            }
+        }
+        compiled
+    }
+}
+
+/// The cartesian product of the axes (first axis slowest), less the variants a constraint
+/// rules out.
+fn product_of(axes: &[Axis], constraints: &[(Expr, Range<usize>)]) -> Vec<Vec<f64>> {
     let index: BTreeMap<&str, usize> = axes
         .iter()
         .enumerate()
         .map(|(i, a)| (a.name.as_str(), i))
         .collect();
-    // Cartesian product, first axis slowest.
     let mut variants = Vec::new();
     let mut idx = vec![0usize; axes.len()];
     'outer: loop {
-        let v: Vec<f64> = idx.iter().zip(&axes).map(|(&i, a)| a.values[i]).collect();
-        if compiled
+        let v: Vec<f64> = idx.iter().zip(axes).map(|(&i, a)| a.values[i]).collect();
+        if constraints
             .iter()
             .all(|(e, _)| constant(e, &|n| v[index[n]]) != 0.0)
         {
@@ -446,17 +474,7 @@ pub fn build(s: &Strategy, flags: &[String]) -> Result<Sweep> {
         }
         break;
     }
-    if variants.is_empty() {
-        let span = compiled.first().map(|(_, s)| s.clone()).unwrap_or(0..0);
-        r.err(&span, "sweep.constraints", format!("no variant satisfies the constraints ({product} variants before them): they contradict each other or the swept values"));
-        return Err(Error::Input(r.diags));
-    }
-    Ok(Sweep {
-        constraints: constraints.into_iter().map(|(c, _)| c.text).collect(),
-        axes,
-        variants,
-        product,
-    })
+    variants
 }
 
 fn names_in(e: &Expr, out: &mut Vec<(String, Range<usize>)>) {

@@ -11,7 +11,7 @@
 use super::{apply, for_each_variant, Sweep};
 use crate::data::Panel;
 use crate::date::{self, Date};
-use crate::error::{Error, Result};
+use crate::error::{Diagnostic, Error, Result};
 use crate::plan;
 use crate::sim;
 use crate::spec::Strategy;
@@ -162,7 +162,7 @@ pub struct WalkForward {
 /// Curve metrics of equity[a..b] (the first value is the base), with the cash returns of the
 /// bars after it.
 fn slice_curve(panel: &Panel, equity: &[f64], r: Range<usize>) -> Curve {
-    let years = (panel.dates[r.end - 1] - panel.dates[r.start]) as f64 / 365.25;
+    let years = date::years_between(panel.dates[r.start], panel.dates[r.end - 1]);
     stats::curve(
         &equity[r.clone()],
         &panel.cash_ret[r.start + 1..r.end],
@@ -180,10 +180,13 @@ pub fn run(
     anchored: bool,
 ) -> Result<WalkForward> {
     if windows.is_empty() {
-        return Err(Error::Other(format!(
-            "no complete walk-forward window fits in {} to {}: shorten --train or --test",
-            date::format(panel.dates[0]),
-            date::format(panel.dates[panel.len() - 1])
+        return Err(Error::input(Diagnostic::new(
+            "--train/--test",
+            format!(
+                "no complete walk-forward window fits in {} to {}: shorten --train or --test",
+                date::format(panel.dates[0]),
+                date::format(panel.dates[panel.len() - 1])
+            ),
         )));
     }
     let at = |c: Curve| metric.of_curve(&c).unwrap_or(f64::NAN);
@@ -239,7 +242,7 @@ pub fn run(
             test_metric: per_variant[best][k].1,
         });
     }
-    let years = (dates[dates.len() - 1] - dates[0]) as f64 / 365.25;
+    let years = date::years_between(dates[0], dates[dates.len() - 1]);
     let oos = stats::curve(&equity, &cash[1..], years);
     let is_mean = stats::returns::mean(&results.iter().map(|r| r.train_metric).collect::<Vec<_>>());
     let oos_mean = stats::returns::mean(&results.iter().map(|r| r.test_metric).collect::<Vec<_>>());
