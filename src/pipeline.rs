@@ -34,16 +34,14 @@ pub fn compile(path: &Path) -> Result<(Strategy, Plan)> {
     let text = spec::read(path)?;
     let (strategy, mut diags) = spec::parse_partial(path, &text)?;
     match plan::compile(&strategy) {
-        Ok(plan) if diags.is_empty() => Ok((strategy, plan)),
-        Ok(_) => Err(Error::Input(diags)),
-        Err(Error::Input(more)) => {
-            diags.extend(more);
-            // In file order, whichever stage found them.
-            diags.0.sort_by_key(|d| (d.line, d.column));
-            Err(Error::Input(diags))
-        }
-        Err(e) => Err(e),
+        Ok(plan) if diags.is_empty() => return Ok((strategy, plan)),
+        Ok(_) => {}
+        Err(Error::Input(more)) => diags.extend(more),
+        Err(e) => return Err(e),
     }
+    // In file order, whichever stage found them.
+    diags.0.sort_by_key(|d| (d.line, d.column));
+    Err(Error::Input(diags))
 }
 
 /// The outcome of one strategy's run.

@@ -160,8 +160,17 @@ impl Raw {
     }
 }
 
-fn read_raw(cache: &mut FileCache, src: &Source, column: &str) -> Result<Raw> {
-    let f = cache.get(&src.file)?;
+/// A column and its dates. A file that cannot be read is reported at the place in the strategy
+/// file that names it.
+fn read_raw(s: &Strategy, cache: &mut FileCache, src: &Source, column: &str) -> Result<Raw> {
+    let f = match cache.get(&src.file) {
+        Ok(f) => f,
+        Err(Error::Io { context, source }) => {
+            let msg = format!("{context}: {source}");
+            return Err(Error::input(s.diag(&src.span, "file", msg)));
+        }
+        Err(e) => return Err(e),
+    };
     Ok(Raw {
         dates: f.dates(&src.date_column)?,
         values: f.numbers(column)?,
@@ -190,7 +199,7 @@ pub fn load_panel_with(strategy: &Strategy, cache: &mut FileCache) -> Result<Pan
     let series = strategy
         .series
         .iter()
-        .map(|s| read_raw(cache, &s.source, &s.source.column))
+        .map(|s| read_raw(strategy, cache, &s.source, &s.source.column))
         .collect::<Result<Vec<Raw>>>()?;
     let (start, end) = resolve_range(strategy, &assets)?;
     let cal = align(strategy, &assets, &series, start, end)?;
@@ -232,7 +241,7 @@ struct AssetData {
 fn read_assets(strategy: &Strategy, cache: &mut FileCache) -> Result<Vec<AssetData>> {
     let mut out = Vec::new();
     for a in &strategy.assets {
-        let raw = read_raw(cache, &a.source, &a.source.column)?;
+        let raw = read_raw(strategy, cache, &a.source, &a.source.column)?;
         check_asset_column(
             cache,
             a,
@@ -282,7 +291,7 @@ fn check_asset_column(
                 Some(format!("expected a positive price, found {v} on {day}"))
             }
             SeriesKind::Price | SeriesKind::Rate if v < MIN_PRICE => Some(format!(
-                "{v} on {day} is not a plausible price (below {MIN_PRICE:e}); is the column right?"
+                "{v:e} on {day} is not a plausible price (below {MIN_PRICE:e}); is the column right?"
             )),
             _ => None,
         };
@@ -577,7 +586,7 @@ fn cash_returns(
         return Ok(cash_ret);
     };
     let day_count = strategy.cash.day_count as f64;
-    let raw = read_raw(cache, src, &src.column)?;
+    let raw = read_raw(strategy, cache, src, &src.column)?;
     let scale = unit_scale(src.unit);
     for t in warmup + 1..calendar.len() {
         match src.kind {

@@ -346,6 +346,10 @@ pub fn build(s: &Strategy, flags: &[String]) -> Result<Sweep> {
         );
     }
     if !r.diags.is_empty() {
+        // In file order; flag problems (no line) after them.
+        r.diags
+            .0
+            .sort_by_key(|d| (d.line.is_none(), d.line, d.column));
         return Err(Error::Input(r.diags));
     }
     let axes: Vec<Axis> = axes.into_iter().map(|(a, _)| a).collect();
@@ -427,10 +431,16 @@ impl Reader<'_> {
                         Some(_) => None,
                         None => {
                             let known: Vec<&str> = names.keys().copied().collect();
-                            Some(format!(
-                                "unknown name `{n}` in a constraint (swept parameters: {})",
-                                known.join(", ")
-                            ))
+                            Some(if known.is_empty() {
+                                format!(
+                                    "unknown name `{n}` in a constraint (nothing valid is swept)"
+                                )
+                            } else {
+                                format!(
+                                    "unknown name `{n}` in a constraint (swept parameters: {})",
+                                    known.join(", ")
+                                )
+                            })
                         }
                     }
                 };
