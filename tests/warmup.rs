@@ -146,12 +146,8 @@ fn signals_are_warm_on_start_and_everything_else_starts_there() {
     assert_eq!(run.equity.len(), N - start_bar);
 }
 
-#[test]
-fn warmup_is_reported_in_the_summary_and_stats_json() {
-    let d = data();
-    let start = d.dates[300].clone();
-    let out = d.dir.path().join("out");
-    let s = strategy(&d, "all.toml", &format!("start = \"{start}\""));
+/// Runs a strategy into `out`; what it printed.
+fn run_to(s: &std::path::Path, out: &std::path::Path) -> String {
     let o = rotor(&[
         "run",
         s.to_str().unwrap(),
@@ -160,7 +156,16 @@ fn warmup_is_reported_in_the_summary_and_stats_json() {
         "--no-charts",
     ]);
     assert!(o.status.success(), "{}", text(&o));
-    let printed = text(&o);
+    text(&o)
+}
+
+#[test]
+fn warmup_is_reported_in_the_summary_and_stats_json() {
+    let d = data();
+    let start = d.dates[300].clone();
+    let out = d.dir.path().join("out");
+    let s = strategy(&d, "all.toml", &format!("start = \"{start}\""));
+    let printed = run_to(&s, &out);
     assert!(
         printed.contains(&format!(
             "warm-up: 300 bars of history before {start} (from {})",
@@ -186,15 +191,7 @@ fn warmup_is_reported_in_the_summary_and_stats_json() {
 
     // Without warm-up, the summary says the rules were unknown on `start`, and until when.
     let s = strategy(&d, "cold.toml", &format!("start = \"{start}\"\nwarmup = 0"));
-    let o = rotor(&[
-        "run",
-        s.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--no-charts",
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
-    let printed = text(&o);
+    let printed = run_to(&s, &out);
     assert!(
         printed.contains(&format!(
             "NOTE: the rules were unknown on {start} (not enough history for their lookbacks): the strategy held cash until {}",

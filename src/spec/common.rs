@@ -250,21 +250,32 @@ pub(crate) fn named<T>(
     let Some(t) = top.table(cx, section) else {
         return vec![];
     };
-    let mut out = Vec::new();
-    for (k, node) in t.entries {
-        let key = join(section, k.get_ref());
+    entries(cx, &t, section, what)
+        .filter_map(|(name, node, key)| Some((name.to_owned(), read(cx, node, &key)?)))
+        .collect()
+}
+
+/// The entries of a table whose keys are names usable in expressions, each name checked:
+/// (name, value, key path).
+fn entries<'t>(
+    cx: &mut Cx,
+    t: &Table<'t>,
+    section: &str,
+    what: &str,
+) -> impl Iterator<Item = (&'t str, &'t Node, String)> {
+    for (k, _) in t.entries {
         if !valid_name(k.get_ref()) {
             cx.err(
                 &k.span(),
-                &key,
+                &join(section, k.get_ref()),
                 format!("expected a {what} name of letters, digits and '_' starting with a letter"),
             );
         }
-        if let Some(v) = read(cx, node, &key) {
-            out.push((k.get_ref().clone(), v));
-        }
     }
-    out
+    let section = section.to_owned();
+    t.entries
+        .iter()
+        .map(move |(k, node)| (k.get_ref().as_str(), node, join(&section, k.get_ref())))
 }
 
 pub(crate) fn read_params(cx: &mut Cx, top: &mut Table) -> Vec<(String, f64)> {
@@ -319,15 +330,8 @@ pub(crate) fn read_assets(cx: &mut Cx, top: &mut Table) -> Vec<AssetSpec> {
         cx.err(&span, "assets", "expected at least one traded asset");
     }
     let mut out = Vec::new();
-    for (k, node) in t.entries {
-        let key = join("assets", k.get_ref());
-        if !valid_name(k.get_ref()) {
-            cx.err(
-                &k.span(),
-                &key,
-                "expected an asset name of letters, digits and '_' starting with a letter",
-            );
-        }
+    let spans: Vec<Range<usize>> = t.entries.iter().map(|(k, _)| k.span()).collect();
+    for ((name, node, key), span) in entries(cx, &t, "assets", "asset").zip(spans) {
         let Some(mut at) = table_of(cx, node, &key) else {
             continue;
         };
@@ -369,11 +373,11 @@ pub(crate) fn read_assets(cx: &mut Cx, top: &mut Table) -> Vec<AssetSpec> {
         // report a second, misleading "unknown name" (the run is refused anyway).
         let source = source.unwrap_or_else(|| placeholder_source(node.span()));
         out.push(AssetSpec {
-            name: k.get_ref().clone(),
+            name: name.to_owned(),
             source,
             open,
             missing,
-            span: k.span(),
+            span,
         });
     }
     out
@@ -396,15 +400,8 @@ pub(crate) fn read_series(cx: &mut Cx, top: &mut Table) -> Vec<SeriesSpec> {
         return vec![];
     };
     let mut out = Vec::new();
-    for (k, node) in t.entries {
-        let key = join("series", k.get_ref());
-        if !valid_name(k.get_ref()) {
-            cx.err(
-                &k.span(),
-                &key,
-                "expected a series name of letters, digits and '_' starting with a letter",
-            );
-        }
+    let spans: Vec<Range<usize>> = t.entries.iter().map(|(k, _)| k.span()).collect();
+    for ((name, node, key), name_span) in entries(cx, &t, "series", "series").zip(spans) {
         let Some(mut st) = table_of(cx, node, &key) else {
             continue;
         };
@@ -436,7 +433,7 @@ pub(crate) fn read_series(cx: &mut Cx, top: &mut Table) -> Vec<SeriesSpec> {
             let (file, span) = file.unwrap_or_default();
             let column = column.map(|c| c.0).unwrap_or_default();
             out.push(SeriesSpec {
-                name: k.get_ref().clone(),
+                name: name.to_owned(),
                 source: Source {
                     file: PathBuf::from(file),
                     column,
@@ -447,7 +444,7 @@ pub(crate) fn read_series(cx: &mut Cx, top: &mut Table) -> Vec<SeriesSpec> {
                 },
                 lag_days,
                 max_stale_days,
-                span: k.span(),
+                span: name_span,
             });
         }
     }
