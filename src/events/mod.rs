@@ -24,6 +24,7 @@ use crate::date;
 use crate::error::Result;
 use crate::plan;
 use crate::signal;
+use crate::stats::bootstrap::{block_indices, replicate_rng, SplitMix};
 use crate::stats::returns::{mean, median, quantile};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -141,23 +142,6 @@ impl Measured {
     }
 }
 
-/// SplitMix64: a small, fast, well-mixed generator; the stream depends only on the seed.
-pub struct SplitMix(pub u64);
-
-impl SplitMix {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in 0..n.
-    pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() as u128 * n as u128) >> 64) as usize
-    }
-}
-
 /// Event bars: where the condition is true, at least `cooldown` bars after the previous event.
 pub fn select_events(condition: &[f64], cooldown: usize) -> Vec<usize> {
     let mut out: Vec<usize> = Vec::new();
@@ -167,18 +151,6 @@ pub fn select_events(condition: &[f64], cooldown: usize) -> Vec<usize> {
         }
     }
     out
-}
-
-/// A circular block bootstrap index sequence of length n.
-fn block_indices(rng: &mut SplitMix, n: usize, block: usize) -> Vec<usize> {
-    let mut idx = Vec::with_capacity(n);
-    while idx.len() < n {
-        let start = rng.below(n);
-        for j in 0..block.min(n - idx.len()) {
-            idx.push((start + j) % n);
-        }
-    }
-    idx
 }
 
 /// The difference of means (events minus all days) per horizon on one synthetic series.
@@ -293,7 +265,7 @@ fn bootstrap_replicates(
     (0..b.samples)
         .into_par_iter()
         .map(|i| {
-            let mut rng = SplitMix(b.seed ^ (i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
+            let mut rng = replicate_rng(b.seed, i);
             let idx = block_indices(&mut rng, n - 1, b.block);
             synthetic_differences(&daily, &idx, bars, &spec.horizons)
         })

@@ -3,16 +3,21 @@
 //! calendar years (365.25 days) for compound growth; Sharpe and Sortino are on returns in
 //! excess of the run's cash series; standard deviations are sample (n - 1).
 
+pub mod bootstrap;
+pub mod confidence;
+pub mod distribution;
 pub mod drawdown;
 pub mod metric;
 pub mod periods;
+pub mod probability;
 pub mod relative;
 pub mod returns;
+pub mod rolling;
 
 pub use metric::Metric;
 
 use crate::data::Panel;
-use crate::date;
+use crate::date::{self, Date};
 use crate::sim::RunResult;
 use serde::Serialize;
 
@@ -79,6 +84,66 @@ pub struct Stats {
     pub financing_cost: f64,
     pub borrow_fees: f64,
     pub relative: Vec<relative::Relative>,
+    /// The 10 deepest drawdowns, deepest first.
+    pub drawdowns: Vec<drawdown::Period>,
+    /// Of the daily returns (bars 1..) and of the calendar-month returns.
+    pub daily_distribution: distribution::Distribution,
+    pub monthly_distribution: distribution::Distribution,
+    pub confidence: confidence::Confidence,
+    pub allocation: Allocation,
+}
+
+/// How the run held its assets over time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Allocation {
+    /// Bars on which the set of held assets (non-zero weights at the close) differs from the
+    /// previous bar's, moves into and out of cash included.
+    pub switches: usize,
+    /// Spells: maximal runs of bars with the same non-empty set of held assets.
+    pub spells: usize,
+    /// Mean spell length in bars, and in calendar days (from a spell's first bar to the first
+    /// bar after it, or to the last bar).
+    pub average_holding_bars: f64,
+    pub average_holding_days: f64,
+}
+
+/// Switches and holding spells from the weights at each close (`weights[t * k + a]`).
+pub fn allocation(weights: &[f64], k: usize, dates: &[Date]) -> Allocation {
+    let n = dates.len();
+    let held = |t: usize| -> Vec<bool> { (0..k).map(|a| weights[t * k + a] != 0.0).collect() };
+    let mut switches = 0;
+    let mut spells: Vec<(usize, usize)> = Vec::new(); // (first bar, end bar exclusive)
+    let mut open: Option<usize> = None;
+    let mut prev = vec![false; k];
+    for t in 0..n {
+        let now = held(t);
+        if t > 0 && now != prev {
+            switches += 1;
+        }
+        if t == 0 || now != prev {
+            if let Some(s) = open.take() {
+                spells.push((s, t));
+            }
+            if now.iter().any(|h| *h) {
+                open = Some(t);
+            }
+        }
+        prev = now;
+    }
+    if let Some(s) = open {
+        spells.push((s, n));
+    }
+    let bars: Vec<f64> = spells.iter().map(|(s, e)| (e - s) as f64).collect();
+    let days: Vec<f64> = spells
+        .iter()
+        .map(|&(s, e)| (dates[e.min(n - 1)] - dates[s]) as f64)
+        .collect();
+    Allocation {
+        switches,
+        spells: spells.len(),
+        average_holding_bars: returns::mean(&bars),
+        average_holding_days: returns::mean(&days),
+    }
 }
 
 fn extreme(list: &[periods::PeriodReturn], best: bool) -> Option<Dated> {
@@ -287,6 +352,7 @@ pub fn compute(panel: &Panel, run: &RunResult, benchmarks: &[(String, RunResult)
         (if *v > r[b] { i } else { b }, if *v < r[w] { i } else { w })
     });
     let monthly = periods::monthly(eq, dates);
+    let monthly_rets: Vec<f64> = monthly.iter().map(|p| p.ret).collect();
     let yearly = periods::yearly(eq, dates);
     let k = run.n_assets;
     let n = panel.len();
@@ -351,12 +417,60 @@ pub fn compute(panel: &Panel, run: &RunResult, benchmarks: &[(String, RunResult)
             .iter()
             .map(|(name, b)| relative::relative(name, &r, &returns::simple_returns(&b.equity), rf))
             .collect(),
+        drawdowns: drawdown::worst(eq, dates, 10),
+        daily_distribution: distribution::of(&r),
+        monthly_distribution: distribution::of(&monthly_rets),
+        confidence: confidence::bootstrap(&r, rf, years, (h.curve.sharpe, h.curve.cagr)),
+        allocation: allocation(&run.weights, k, dates),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Switches and spells: cash, a (2 bars), a+b (2 bars), cash, b to the end (2 bars).
+    #[test]
+    fn allocation_by_hand() {
+        let dates: Vec<Date> = vec![0, 1, 2, 5, 6, 7, 8, 9];
+        #[rustfmt::skip]
+        let w = [
+            0.0, 0.0,
+            1.0, 0.0,
+            1.0, 0.0,
+            0.5, 0.5,
+            0.6, 0.4,
+            0.0, 0.0,
+            0.0, 1.0,
+            0.0, 1.0,
+        ];
+        let a = allocation(&w, 2, &dates);
+        // Changes at bars 1 (cash -> a), 3 (a -> a+b), 5 (-> cash), 6 (cash -> b).
+        assert_eq!(a.switches, 4);
+        assert_eq!(a.spells, 3);
+        // Spells: bars 1-2 (2 bars, days 1 -> 5 = 4), 3-4 (2 bars, 5 -> 7 = 2), 6-7 (2 bars,
+        // days 8 -> 9, the last bar = 1).
+        assert_eq!(a.average_holding_bars, 2.0);
+        assert!((a.average_holding_days - 7.0 / 3.0).abs() < 1e-15);
+    }
+
+    /// Months of a run that starts and ends mid-month: the first starts from the first bar's
+    /// equity, the last ends on the last bar; a month without bars is absent, not zero.
+    #[test]
+    fn partial_first_and_last_months() {
+        let d = |y, m, day| crate::date::from_ymd(y, m, day);
+        let dates = [d(2020, 1, 15), d(2020, 1, 31), d(2020, 3, 2), d(2020, 3, 31), d(2020, 4, 7)];
+        let e = [100.0, 110.0, 99.0, 104.0, 106.08];
+        let m = periods::monthly(&e, &dates);
+        let got: Vec<(&str, f64)> = m.iter().map(|p| (p.period.as_str(), p.ret)).collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(got[0].0, "2020-01");
+        assert!((got[0].1 - 0.10).abs() < 1e-15);
+        assert_eq!(got[1].0, "2020-03");
+        assert!((got[1].1 - (104.0 / 110.0 - 1.0)).abs() < 1e-15);
+        assert_eq!(got[2].0, "2020-04");
+        assert!((got[2].1 - 0.02).abs() < 1e-12);
+    }
 
     /// The fused curve metrics are bit-identical to the metric functions composed.
     #[test]
