@@ -38,9 +38,12 @@ pub enum Command {
         /// Default: out/<name>/.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Skip the PNG and SVG charts.
+        /// Skip the PNG and SVG charts (report.html is still written).
         #[arg(long)]
         no_charts: bool,
+        /// Skip report.html.
+        #[arg(long)]
+        no_report: bool,
     },
     /// Rerun strategies and compare them with their stored baselines (for CI).
     ///
@@ -93,6 +96,9 @@ pub enum Command {
         /// Output folder (replaced atomically).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Skip report.html.
+        #[arg(long)]
+        no_report: bool,
     },
     /// Walk-forward test: pick the best variant on each training span, run it on the next span.
     ///
@@ -125,6 +131,9 @@ pub enum Command {
         /// Output folder (replaced atomically).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Skip report.html.
+        #[arg(long)]
+        no_report: bool,
     },
     /// Run an event study: when did a condition hold, and what came next?
     ///
@@ -139,12 +148,23 @@ pub enum Command {
         /// Output folder (replaced atomically).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Skip report.html.
+        #[arg(long)]
+        no_report: bool,
         /// Bootstrap samples (overrides the file's [bootstrap] samples).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(100..))]
         samples: Option<u32>,
         /// Bootstrap seed (overrides the file's).
         #[arg(long, value_name = "SEED")]
         seed: Option<u64>,
+    },
+    /// Rebuild report.html from an output folder's files, without rerunning anything.
+    ///
+    /// Works on the folders of `run`, `sweep`, `walkforward` and `events` (a CI artifact, say).
+    Report {
+        /// The output folder.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
     },
     /// Check strategy files and their data completely, without running them.
     Validate {

@@ -55,15 +55,20 @@ fn dispatch(command: Command, quiet: bool, out: &mut dyn Write) -> rotor::Result
             strategies,
             out: dir,
             no_charts,
+            no_report,
         } => commands::run::run(
             &commands::run::RunOptions {
                 strategies: &strategies,
                 out: dir.as_deref(),
-                charts: !no_charts,
+                files: rotor::report::Outputs {
+                    charts: !no_charts,
+                    report: !no_report,
+                },
             },
             out,
         ),
         Command::Validate { strategies } => commands::validate::validate(&strategies, out),
+        Command::Report { dir } => commands::report::run(&dir, out),
         Command::Check {
             paths,
             baseline,
@@ -86,6 +91,7 @@ fn dispatch(command: Command, quiet: bool, out: &mut dyn Write) -> rotor::Result
             heatmap,
             curves,
             out: dir,
+            no_report,
         } => commands::sweep::run(
             &commands::sweep::SweepOptions {
                 strategy: &strategy,
@@ -96,6 +102,7 @@ fn dispatch(command: Command, quiet: bool, out: &mut dyn Write) -> rotor::Result
                 curves,
                 out: dir.as_deref(),
                 progress: !quiet,
+                report: !no_report,
             },
             out,
         ),
@@ -108,6 +115,7 @@ fn dispatch(command: Command, quiet: bool, out: &mut dyn Write) -> rotor::Result
             params,
             rank,
             out: dir,
+            no_report,
         } => commands::walkforward::run(
             &commands::walkforward::WalkforwardOptions {
                 strategy: &strategy,
@@ -118,6 +126,7 @@ fn dispatch(command: Command, quiet: bool, out: &mut dyn Write) -> rotor::Result
                 step: step.as_deref(),
                 anchored,
                 out: dir.as_deref(),
+                report: !no_report,
             },
             out,
         ),
@@ -126,12 +135,14 @@ fn dispatch(command: Command, quiet: bool, out: &mut dyn Write) -> rotor::Result
             out: dir,
             samples,
             seed,
+            no_report,
         } => commands::events::run(
             &commands::events::EventsOptions {
                 file: &file,
                 out: dir.as_deref(),
                 samples: samples.map(|s| s as usize),
                 seed,
+                report: !no_report,
             },
             out,
         ),

@@ -14,6 +14,8 @@ pub struct EventsOptions<'a> {
     pub samples: Option<usize>,
     /// Overrides the file's `[bootstrap] seed`.
     pub seed: Option<u64>,
+    /// Write report.html.
+    pub report: bool,
 }
 
 pub fn run(o: &EventsOptions, out: &mut dyn Write) -> Result<Status> {
@@ -27,7 +29,13 @@ pub fn run(o: &EventsOptions, out: &mut dyn Write) -> Result<Status> {
     let dir = output_dir(o.out, &spec.name, "-events")?;
     let panel = data::load_panel(&spec.strategy)?;
     let study = events::study(&spec, &panel)?;
-    report::write_dir_atomically(&dir, |tmp| report::events::write(tmp, &study))?;
+    report::write_dir_atomically(&dir, |tmp| {
+        report::events::write(tmp, &study)?;
+        if o.report {
+            report::html::write(tmp)?;
+        }
+        Ok(())
+    })?;
     writeln!(
         out,
         "{}results: {}",

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod events;
+pub mod report;
 pub mod run;
 pub mod sweep;
 pub mod validate;

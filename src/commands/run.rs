@@ -11,7 +11,7 @@ pub struct RunOptions<'a> {
     pub strategies: &'a [PathBuf],
     /// With one strategy, its folder; with several, the folder of their folders.
     pub out: Option<&'a Path>,
-    pub charts: bool,
+    pub files: report::Outputs,
 }
 
 pub fn run(o: &RunOptions, out: &mut dyn Write) -> Result<Status> {
@@ -36,7 +36,7 @@ pub fn run(o: &RunOptions, out: &mut dyn Write) -> Result<Status> {
             Some(parent) if several => named_dir(parent, &p.strategy.name, "")?,
             _ => output_dir(o.out, &p.strategy.name, "")?,
         };
-        report::write_outputs(&dir, &p.strategy, &p.panel, &r.runs, &r.report, o.charts)?;
+        report::write_outputs(&dir, &p.strategy, &p.panel, &r.runs, &r.report, o.files)?;
         let summary = report::summary(&p.strategy, &p.panel, &r.runs, &r.report);
         write!(out, "{summary}\nresults: {}\n\n", dir.display()).map_err(stdout_error)?;
     }

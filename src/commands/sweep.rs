@@ -23,6 +23,8 @@ pub struct SweepOptions<'a> {
     pub out: Option<&'a Path>,
     /// Show a progress bar (on a terminal only).
     pub progress: bool,
+    /// Write report.html.
+    pub report: bool,
 }
 
 pub fn run(o: &SweepOptions, out: &mut dyn Write) -> Result<Status> {
@@ -72,6 +74,9 @@ pub fn run(o: &SweepOptions, out: &mut dyn Write) -> Result<Status> {
                 "top_equity.csv",
                 &report::sweep::curves_csv(&panel.dates, &curves),
             )?;
+        }
+        if o.report {
+            report::html::write(tmp)?;
         }
         Ok(())
     })?;

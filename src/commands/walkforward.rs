@@ -20,6 +20,8 @@ pub struct WalkforwardOptions<'a> {
     pub step: Option<&'a str>,
     pub anchored: bool,
     pub out: Option<&'a Path>,
+    /// Write report.html.
+    pub report: bool,
 }
 
 pub fn run(o: &WalkforwardOptions, out: &mut dyn Write) -> Result<Status> {
@@ -59,7 +61,11 @@ pub fn run(o: &WalkforwardOptions, out: &mut dyn Write) -> Result<Status> {
         .map_err(|m| flag_error("--train/--test/--step", m))?;
     let result = wf::run(&strategy, &panel, &sw, &windows, o.rank, o.anchored)?;
     report::write_dir_atomically(&dir, |tmp| {
-        report::sweep::write_walkforward(tmp, &strategy.name, &result, &sw)
+        report::sweep::write_walkforward(tmp, &strategy.name, &result, &sw)?;
+        if o.report {
+            report::html::write(tmp)?;
+        }
+        Ok(())
     })?;
     writeln!(
         out,

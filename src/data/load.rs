@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 /// One input file, read once and shared by every series that names it.
 pub struct Frame {
     pub path: PathBuf,
+    /// First and last date of the date column, once it has been read and checked.
+    range: std::cell::Cell<Option<(Date, Date)>>,
     pub sha256: String,
     pub bytes: u64,
     df: DataFrame,
@@ -61,6 +63,7 @@ impl Frame {
             }
         };
         Ok(Frame {
+            range: std::cell::Cell::new(None),
             path: path.to_path_buf(),
             sha256,
             bytes: len,
@@ -71,6 +74,34 @@ impl Frame {
 
     pub fn rows(&self) -> usize {
         self.df.height()
+    }
+
+    /// The names of the file's columns, in order.
+    pub fn column_names(&self) -> Vec<String> {
+        self.df
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    /// A text column (empty cells are empty strings).
+    pub fn text(&self, name: &str) -> Result<Vec<String>> {
+        let col = self.column(name)?;
+        let fail =
+            |e: PolarsError| Error::input(Diagnostic::new(&self.path, e.to_string()).key(name));
+        let as_text = col.cast(&DataType::String).map_err(fail)?;
+        Ok(as_text
+            .str()
+            .map_err(fail)?
+            .iter()
+            .map(|v| v.unwrap_or("").to_owned())
+            .collect())
+    }
+
+    /// First and last date of the date column read last (`None` before one is read).
+    pub fn date_range(&self) -> Option<(Date, Date)> {
+        self.range.get()
     }
 
     /// How a data row is named in messages: its file line for CSV, its row number for Parquet.
@@ -178,6 +209,7 @@ impl Frame {
                 "the file has no data rows",
             )));
         }
+        self.range.set(Some((out[0], out[out.len() - 1])));
         Ok(out)
     }
 

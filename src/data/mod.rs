@@ -15,6 +15,7 @@
 //! The simulator receives a [`Panel`]: dense `f64` columns indexed by asset id.
 
 pub mod load;
+pub mod sources;
 
 use crate::date::{self, Date};
 use crate::error::{Diagnostic, Error, Result};
@@ -26,12 +27,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Provenance of one input file, written to `stats.json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct InputFile {
     pub path: PathBuf,
     pub sha256: String,
     pub bytes: u64,
     pub rows: usize,
+    /// First and last date of the file's date column (as read by the strategy).
+    pub first: Option<String>,
+    pub last: Option<String>,
+    /// From `sources.toml` beside the file, when there is one (see `data/README.md`).
+    pub publisher: Option<String>,
+    pub note: Option<String>,
 }
 
 /// Aligned, checked data for one strategy, on the bars of `[start, end]`: what the simulation,
@@ -131,16 +138,23 @@ impl FileCache {
         Ok(&self.frames[path])
     }
 
-    fn inputs(&self) -> Vec<InputFile> {
-        self.frames
-            .values()
-            .map(|f| InputFile {
+    fn inputs(&self) -> Result<Vec<InputFile>> {
+        let mut out = Vec::new();
+        for f in self.frames.values() {
+            let source = sources::of(&f.path)?;
+            let range = f.date_range();
+            out.push(InputFile {
                 path: f.path.clone(),
                 sha256: f.sha256.clone(),
                 bytes: f.bytes,
                 rows: f.rows(),
-            })
-            .collect()
+                first: range.map(|r| date::format(r.0)),
+                last: range.map(|r| date::format(r.1)),
+                publisher: source.publisher,
+                note: source.note,
+            });
+        }
+        Ok(out)
     }
 }
 
@@ -224,7 +238,7 @@ pub fn load_panel_with(strategy: &Strategy, cache: &mut FileCache) -> Result<Pan
         cash_ret,
         gap_days,
         day_count,
-        inputs: cache.inputs(),
+        inputs: cache.inputs()?,
         dropped_dates: cal.dropped,
         warmup: cal.warmup,
         history: None,

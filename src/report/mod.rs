@@ -3,6 +3,7 @@
 //! failure never leaves half a result.
 
 pub mod events;
+pub mod html;
 pub mod sweep;
 
 use crate::data::Panel;
@@ -17,7 +18,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Version of the `stats.json` layout (see `docs/output.md`).
-pub const STATS_SCHEMA: &str = "rotor.stats/1";
+pub const STATS_SCHEMA: &str = "rotor.stats/2";
 
 #[derive(Serialize)]
 struct Engine {
@@ -26,7 +27,7 @@ struct Engine {
 }
 
 /// The run's calendar and its warm-up: one value for the summary and `stats.json`.
-#[derive(Serialize)]
+#[derive(Serialize, serde::Deserialize)]
 pub struct Calendar {
     pub start: String,
     pub end: String,
@@ -182,7 +183,7 @@ pub(crate) fn num(v: f64) -> String {
 }
 
 pub fn equity_csv(panel: &Panel, runs: &Runs) -> String {
-    let mut s = String::from("date,equity,cash,drawdown");
+    let mut s = String::from("date,equity,cash,drawdown,cash_return");
     for (n, _) in &runs.benchmarks {
         let _ = write!(s, ",{n}");
     }
@@ -191,11 +192,12 @@ pub fn equity_csv(panel: &Panel, runs: &Runs) -> String {
     for (t, d) in dd.iter().enumerate() {
         let _ = write!(
             s,
-            "{},{},{},{}",
+            "{},{},{},{},{}",
             date::format(panel.dates[t]),
             num(runs.strategy.equity[t]),
             num(runs.strategy.cash[t]),
-            num(*d)
+            num(*d),
+            num(panel.cash_ret[t])
         );
         for (_, b) in &runs.benchmarks {
             let _ = write!(s, ",{}", num(b.equity[t]));
@@ -276,6 +278,15 @@ pub fn write_dir_atomically(out: &Path, fill: impl FnOnce(&Path) -> Result<()>) 
     Ok(())
 }
 
+/// Which optional files a command writes besides its data files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outputs {
+    /// The PNG and SVG charts.
+    pub charts: bool,
+    /// `report.html`.
+    pub report: bool,
+}
+
 /// Writes every output of a run into `out`, atomically.
 pub fn write_outputs(
     out: &Path,
@@ -283,7 +294,7 @@ pub fn write_outputs(
     panel: &Panel,
     runs: &Runs,
     report: &Report,
-    charts: bool,
+    files: Outputs,
 ) -> Result<()> {
     write_dir_atomically(out, |tmp| {
         write_file(
@@ -294,7 +305,7 @@ pub fn write_outputs(
         write_file(tmp, "equity.csv", &equity_csv(panel, runs))?;
         write_file(tmp, "weights.csv", &weights_csv(panel, &runs.strategy))?;
         write_file(tmp, "trades.csv", &trades_csv(panel, &runs.strategy))?;
-        if charts {
+        if files.charts {
             let dd = stats::drawdown::series(&runs.strategy.equity);
             let mut lines = vec![plot::Line {
                 name: &strategy.name,
@@ -323,6 +334,10 @@ pub fn write_outputs(
                 },
             )?;
         }
+        if files.report {
+            // From the files just written: the same page `rotor report DIR` rebuilds.
+            html::write(tmp)?;
+        }
         Ok(())
     })
 }
@@ -345,50 +360,88 @@ pub(crate) fn fixed(v: f64, decimals: usize) -> String {
     }
 }
 
+/// One cell of the summary table: its text, and the number behind it (when it is one).
+pub struct Cell {
+    pub text: String,
+    pub value: Option<f64>,
+}
+
+fn p(v: f64) -> Cell {
+    Cell {
+        text: pct(v),
+        value: Some(v),
+    }
+}
+fn f2(v: f64) -> Cell {
+    Cell {
+        text: fixed(v, 2),
+        value: Some(v),
+    }
+}
+fn t(text: String) -> Cell {
+    Cell { text, value: None }
+}
+
+/// A row of the summary: its label, the `stats.json` key of its number (a path in `metrics`),
+/// and its cell.
+pub type Row = (&'static str, &'static str, fn(&Stats) -> Cell);
+
+/// The headline table, for the terminal summary and the report's `summary` section alike.
+pub const SUMMARY_ROWS: &[Row] = &[
+    ("Total return", "total_return", |s| p(s.total_return)),
+    ("CAGR", "cagr", |s| p(s.cagr)),
+    ("Volatility (ann.)", "volatility", |s| p(s.volatility)),
+    ("Sharpe", "sharpe", |s| f2(s.sharpe)),
+    ("Sortino", "sortino", |s| f2(s.sortino)),
+    ("Max drawdown", "max_drawdown.depth", |s| {
+        p(s.max_drawdown.depth)
+    }),
+    ("  peak", "max_drawdown.peak", |s| {
+        t(s.max_drawdown.peak.clone())
+    }),
+    ("  trough", "max_drawdown.trough", |s| {
+        t(s.max_drawdown.trough.clone())
+    }),
+    ("  recovered", "max_drawdown.recovery", |s| {
+        t(s.max_drawdown
+            .recovery
+            .clone()
+            .unwrap_or_else(|| "not yet".into()))
+    }),
+    ("Calmar", "calmar", |s| f2(s.calmar)),
+    ("Ulcer index", "ulcer_index", |s| p(s.ulcer_index)),
+    ("Best day", "best_day.value", |s| p(s.best_day.value)),
+    ("Worst day", "worst_day.value", |s| p(s.worst_day.value)),
+    ("Best year", "best_year.value", |s| {
+        s.best_year.as_ref().map_or(t(String::new()), |d| Cell {
+            text: format!("{} {}", pct(d.value), d.date),
+            value: Some(d.value),
+        })
+    }),
+    ("Worst year", "worst_year.value", |s| {
+        s.worst_year.as_ref().map_or(t(String::new()), |d| Cell {
+            text: format!("{} {}", pct(d.value), d.date),
+            value: Some(d.value),
+        })
+    }),
+    ("Time in market", "time_in_market", |s| p(s.time_in_market)),
+    ("Trades", "trades", |s| Cell {
+        text: s.trades.to_string(),
+        value: Some(s.trades as f64),
+    }),
+    ("Turnover (ann.)", "annual_turnover", |s| {
+        p(s.annual_turnover)
+    }),
+    ("Costs", "total_costs", |s| f2(s.total_costs)),
+    ("Final equity", "final_equity", |s| f2(s.final_equity)),
+];
+
 /// The terminal summary: the strategy beside its benchmarks, then relative metrics.
 pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report) -> String {
     let mut cols: Vec<(&str, &Stats)> = vec![(strategy.name.as_str(), &report.strategy)];
     for (n, s) in &report.benchmarks {
         cols.push((n.as_str(), s));
     }
-    type Row = (&'static str, fn(&Stats) -> String);
-    let rows: &[Row] = &[
-        ("Total return", |s| pct(s.total_return)),
-        ("CAGR", |s| pct(s.cagr)),
-        ("Volatility (ann.)", |s| pct(s.volatility)),
-        ("Sharpe", |s| fixed(s.sharpe, 2)),
-        ("Sortino", |s| fixed(s.sortino, 2)),
-        ("Max drawdown", |s| pct(s.max_drawdown.depth)),
-        ("  peak", |s| s.max_drawdown.peak.clone()),
-        ("  trough", |s| s.max_drawdown.trough.clone()),
-        ("  recovered", |s| {
-            s.max_drawdown
-                .recovery
-                .clone()
-                .unwrap_or_else(|| "not yet".into())
-        }),
-        ("Calmar", |s| fixed(s.calmar, 2)),
-        ("Ulcer index", |s| pct(s.ulcer_index)),
-        ("Best day", |s| pct(s.best_day.value)),
-        ("Worst day", |s| pct(s.worst_day.value)),
-        ("Best year", |s| {
-            s.best_year
-                .as_ref()
-                .map(|d| format!("{} {}", pct(d.value), d.date))
-                .unwrap_or_default()
-        }),
-        ("Worst year", |s| {
-            s.worst_year
-                .as_ref()
-                .map(|d| format!("{} {}", pct(d.value), d.date))
-                .unwrap_or_default()
-        }),
-        ("Time in market", |s| pct(s.time_in_market)),
-        ("Trades", |s| s.trades.to_string()),
-        ("Turnover (ann.)", |s| pct(s.annual_turnover)),
-        ("Costs", |s| fixed(s.total_costs, 2)),
-        ("Final equity", |s| fixed(s.final_equity, 2)),
-    ];
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -411,10 +464,11 @@ pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report)
     if runs.strategy.same_bar {
         out.push_str("WARNING: same-bar execution (fill = \"close\"): each decision is filled at the close it was computed from. Results are optimistic.\n");
     }
+    let rows = SUMMARY_ROWS;
     let w0 = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(6);
     let cells: Vec<Vec<String>> = cols
         .iter()
-        .map(|(_, s)| rows.iter().map(|r| (r.1)(s)).collect())
+        .map(|(_, s)| rows.iter().map(|r| (r.2)(s).text).collect())
         .collect();
     let widths: Vec<usize> = cols
         .iter()
@@ -426,7 +480,7 @@ pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report)
         let _ = write!(out, "  {n:>w$}");
     }
     out.push('\n');
-    for (i, (label, _)) in rows.iter().enumerate() {
+    for (i, (label, _, _)) in rows.iter().enumerate() {
         let _ = write!(out, "{label:w0$}");
         for (c, w) in cells.iter().zip(&widths) {
             let _ = write!(out, "  {:>w$}", c[i]);

@@ -20,25 +20,30 @@ pub const BLOCK: usize = 20;
 pub const SEED: u64 = 42;
 pub const LEVEL: f64 = 0.95;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Interval {
     /// The statistic of the actual returns.
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub value: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub low: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub high: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Confidence {
-    pub method: &'static str,
+    pub method: String,
     pub samples: usize,
     pub block: usize,
     pub seed: u64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub level: f64,
     /// Annualised Sharpe ratio of excess returns.
     pub sharpe: Interval,
     pub cagr: Interval,
     /// P(true Sharpe ratio > 0).
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub probabilistic_sharpe: f64,
 }
 
@@ -92,7 +97,7 @@ pub fn bootstrap(r: &[f64], rf: &[f64], years: f64, value: (f64, f64)) -> Confid
     };
     let per_bar = mean(&x) / stdev(&x);
     Confidence {
-        method: "circular block bootstrap of daily returns, percentile interval",
+        method: "circular block bootstrap of daily returns, percentile interval".into(),
         samples: SAMPLES,
         block: BLOCK,
         seed: SEED,

@@ -5,21 +5,27 @@ use super::returns::{mean, quantile, stdev};
 use serde::Serialize;
 
 /// Of a set of returns (daily or monthly).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Distribution {
     pub observations: usize,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub mean: f64,
     /// Sample standard deviation (n - 1).
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub stdev: f64,
     /// Skewness from population moments: m3 / m2^1.5.
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub skew: f64,
     /// Excess kurtosis from population moments: m4 / m2^2 - 3 (0 for a normal distribution).
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub kurtosis: f64,
     /// Historical value at risk, 95 %: the 5th percentile of the returns (a return, usually
     /// negative; linear interpolation between order statistics).
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub var_95: f64,
     /// Conditional value at risk (expected shortfall), 95 %: the mean of the returns at or
     /// below `var_95`.
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub cvar_95: f64,
 }
 

@@ -93,13 +93,14 @@ mod tests {
 /// One drawdown: from a peak (the last bar at the running maximum before the decline) to the
 /// first bar back at or above the peak's value. A drawdown still open on the last bar is not
 /// recovered, and its length runs to the last bar.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Period {
     pub peak: String,
     pub trough: String,
     /// `None`: not recovered by the last bar.
     pub recovery: Option<String>,
     /// trough / peak - 1 (negative).
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub depth: f64,
     /// Calendar days from the peak to the trough.
     pub days_to_trough: i64,

@@ -16,19 +16,27 @@ pub mod rolling;
 
 pub use metric::Metric;
 
+/// Reads a number written by rotor: `null` (how JSON writes an undefined number) is NaN.
+pub fn f64_or_nan<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    use serde::Deserialize;
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
 use crate::data::Panel;
 use crate::date::{self, Date};
 use crate::sim::RunResult;
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Dated {
     pub date: String,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub value: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct DrawdownStats {
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub depth: f64,
     pub peak: String,
     pub trough: String,
@@ -40,29 +48,40 @@ pub struct DrawdownStats {
     pub duration_bars: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Holding {
     pub asset: String,
     /// Share of bars with a non-zero position in the asset.
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub time: f64,
     /// Average weight over all bars.
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub average_weight: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Stats {
     pub start: String,
     pub end: String,
     pub bars: usize,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub years: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub final_equity: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub total_return: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub cagr: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub volatility: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub sharpe: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub sortino: f64,
     pub max_drawdown: DrawdownStats,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub calmar: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub ulcer_index: f64,
     pub best_day: Dated,
     pub worst_day: Dated,
@@ -72,16 +91,24 @@ pub struct Stats {
     pub worst_year: Option<Dated>,
     pub monthly_returns: Vec<periods::PeriodReturn>,
     pub yearly_returns: Vec<periods::PeriodReturn>,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub time_in_market: f64,
     pub holdings: Vec<Holding>,
     pub trades: usize,
     /// Sum of |traded notional| / equity, per year (a full switch counts 2).
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub annual_turnover: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub total_commission: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub total_slippage: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub total_costs: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub cash_interest: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub financing_cost: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub borrow_fees: f64,
     pub relative: Vec<relative::Relative>,
     /// The 10 deepest drawdowns, deepest first.
@@ -94,7 +121,7 @@ pub struct Stats {
 }
 
 /// How the run held its assets over time.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Allocation {
     /// Bars on which the set of held assets (non-zero weights at the close) differs from the
     /// previous bar's, moves into and out of cash included.
@@ -103,7 +130,9 @@ pub struct Allocation {
     pub spells: usize,
     /// Mean spell length in bars, and in calendar days (from a spell's first bar to the first
     /// bar after it, or to the last bar).
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub average_holding_bars: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub average_holding_days: f64,
 }
 
@@ -169,27 +198,39 @@ pub fn years(panel: &Panel) -> f64 {
 /// The headline metrics of a run: what a sweep keeps per variant. Computed from the equity
 /// curve and the run's totals only, by the same code as the full statistics, so a variant's
 /// numbers equal those of a plain run bit for bit.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Headline {
     #[serde(flatten)]
     pub curve: Curve,
     pub trades: usize,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub annual_turnover: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub total_costs: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub time_in_market: f64,
 }
 
 /// Metrics of an equity curve alone (no trading totals): what walk-forward windows compare.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Curve {
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub total_return: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub cagr: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub volatility: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub sharpe: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub sortino: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub max_drawdown: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub calmar: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub ulcer_index: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub final_equity: f64,
 }
 
@@ -459,7 +500,13 @@ mod tests {
     #[test]
     fn partial_first_and_last_months() {
         let d = |y, m, day| crate::date::from_ymd(y, m, day);
-        let dates = [d(2020, 1, 15), d(2020, 1, 31), d(2020, 3, 2), d(2020, 3, 31), d(2020, 4, 7)];
+        let dates = [
+            d(2020, 1, 15),
+            d(2020, 1, 31),
+            d(2020, 3, 2),
+            d(2020, 3, 31),
+            d(2020, 4, 7),
+        ];
         let e = [100.0, 110.0, 99.0, 104.0, 106.08];
         let m = periods::monthly(&e, &dates);
         let got: Vec<(&str, f64)> = m.iter().map(|p| (p.period.as_str(), p.ret)).collect();

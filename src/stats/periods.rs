@@ -4,10 +4,11 @@
 use crate::date::{self, Date};
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct PeriodReturn {
     /// `YYYY-MM` for months, `YYYY` for years.
     pub period: String,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub ret: f64,
 }
 

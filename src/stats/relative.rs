@@ -5,22 +5,29 @@ use super::returns::{mean, stdev};
 use crate::signal::BARS_PER_YEAR;
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Relative {
     pub benchmark: String,
     /// beta = cov(r - rf, b - rf) / var(b - rf)
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub beta: f64,
     /// Annualised alpha = (mean(r - rf) - beta x mean(b - rf)) x 252
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub alpha: f64,
     /// Pearson correlation of r and b
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub correlation: f64,
     /// Tracking error = stdev(r - b) x sqrt(252)
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub tracking_error: f64,
     /// Information ratio = mean(r - b) x 252 / tracking error
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub information_ratio: f64,
     /// Up capture = mean(r on bars with b > 0) / mean(b on those bars)
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub up_capture: f64,
     /// Down capture = mean(r on bars with b < 0) / mean(b on those bars)
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub down_capture: f64,
 }
 
