@@ -3,8 +3,11 @@
 //! * `simulate/small-large-momentum`: the simulation of one run of the default strategy over
 //!   the full French history (~25,700 bars) with data loaded and signals evaluated (the event loop).
 //! * `run/small-large-momentum`: signals + rules + simulation, data already loaded.
-//! * `process/rotor-run`: the whole `rotor run` command (load, run, stats, CSV/JSON, charts),
-//!   as a child process of the optimised binary.
+//! * `process/rotor-run`: the whole `rotor run` command (load, run, stats, CSV/JSON, charts,
+//!   report.html), as a child process of the optimised binary; `process/rotor-run --no-report`
+//!   the same without the report: the difference is what the report adds.
+//! * `report/render`: building report.html from the default strategy's output folder (reading
+//!   its files, rolling windows, charts, page).
 //!
 //! Run: `cargo bench --bench engine`. Throughput is reported in bars per second.
 
@@ -40,15 +43,35 @@ fn engine(c: &mut Criterion) {
     let out = std::env::temp_dir().join("rotor-bench-out");
     let mut g = c.benchmark_group("process");
     g.sample_size(10);
-    g.bench_function("rotor-run", |b| {
-        b.iter(|| {
-            let s = Command::new(exe)
-                .args(["run", "--quiet", DEFAULT, "--out"])
-                .arg(&out)
-                .status()
-                .expect("rotor runs");
-            assert!(s.success());
-        })
+    for (name, extra) in [
+        ("rotor-run", None),
+        ("rotor-run --no-report", Some("--no-report")),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let s = Command::new(exe)
+                    .args(["run", "--quiet", DEFAULT, "--out"])
+                    .arg(&out)
+                    .args(extra)
+                    .status()
+                    .expect("rotor runs");
+                assert!(s.success());
+            })
+        });
+    }
+    g.finish();
+
+    // The folder the last run wrote (with its report) is the report's input.
+    let s = Command::new(exe)
+        .args(["run", "--quiet", "--no-charts", DEFAULT, "--out"])
+        .arg(&out)
+        .status()
+        .expect("rotor runs");
+    assert!(s.success());
+    let mut g = c.benchmark_group("report");
+    g.sample_size(20);
+    g.bench_function("render", |b| {
+        b.iter(|| rotor::report::html::render(&out).expect("the report builds"))
     });
     g.finish();
 }

@@ -51,14 +51,6 @@ pub fn render(dir: &Path) -> Result<Markup> {
                 values: &mean,
             },
             Series {
-                name: "band low",
-                values: &low,
-            },
-            Series {
-                name: "band high",
-                values: &high,
-            },
-            Series {
                 name: "all days",
                 values: &all,
             },
@@ -69,6 +61,7 @@ pub fn render(dir: &Path) -> Result<Markup> {
         fill: false,
         zero: true,
         dates: false,
+        interval: Some((&low, &high)),
     });
     let body = html! {
         section id="header" {
@@ -98,7 +91,7 @@ pub fn render(dir: &Path) -> Result<Markup> {
             p.muted { "Difference: mean after events minus mean over all days, with a " (fixed(f(&b["confidence"]) * 100.0, 0)) " % interval and a two-sided p-value from a "
                 (b["method"].as_str().unwrap_or("")) " (" (b["samples"]) " samples, blocks of " (b["block"]) " bars, seed " (b["seed"]) "). Missing: events too close to the end of the data for the horizon." }
         }))
-        (section("path", "Average path", figure(chart, "Mean cumulative forward return after events (with an event-resampling band) and over all days.")))
+        (section("path", "Average path", figure(chart, "Mean cumulative forward return after events, shaded: its 95 % event-resampling band; and the mean over all days.")))
         (section("events", "Events", html! {
             div.wide { table {
                 thead { tr { th { "date" } @for n in &inputs { th.num { (n) } }

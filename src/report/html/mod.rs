@@ -205,7 +205,9 @@ svg.chart{width:100%;height:auto;display:block;background:var(--panel);border-ra
 svg .grid{stroke:var(--line);stroke-width:1}svg .axis{stroke:var(--muted);stroke-width:1}
 svg .tick,svg .legend{fill:var(--muted);font-size:12px;font-family:inherit}svg .legend{fill:var(--fg)}
 svg .line{fill:none;stroke-width:1.4;stroke-linejoin:round}svg .area{opacity:.55;stroke:none}
-svg .band{fill:var(--band)}svg .mark{stroke:var(--s4);stroke-width:2;stroke-dasharray:4 3}
+svg .band{fill:var(--band)}svg .interval{opacity:.18;stroke:none}svg .winner{fill:none;stroke:var(--fg);stroke-width:2}
+svg rect.h0{fill:var(--panel)}svg rect.hp1{fill:rgba(var(--pos),.15)}svg rect.hp2{fill:rgba(var(--pos),.3)}svg rect.hp3{fill:rgba(var(--pos),.45)}svg rect.hp4{fill:rgba(var(--pos),.65)}svg rect.hp5{fill:rgba(var(--pos),.85)}
+svg rect.hn1{fill:rgba(var(--neg),.15)}svg rect.hn2{fill:rgba(var(--neg),.3)}svg rect.hn3{fill:rgba(var(--neg),.45)}svg rect.hn4{fill:rgba(var(--neg),.65)}svg rect.hn5{fill:rgba(var(--neg),.85)}svg .mark{stroke:var(--s4);stroke-width:2;stroke-dasharray:4 3}
 svg .s0{stroke:var(--s0)}svg .s1{stroke:var(--s1)}svg .s2{stroke:var(--s2)}svg .s3{stroke:var(--s3)}svg .s4{stroke:var(--s4)}svg .s5{stroke:var(--s5)}
 svg .f0{fill:var(--s0)}svg .f1{fill:var(--s1)}svg .f2{fill:var(--s2)}svg .f3{fill:var(--s3)}svg .f4{fill:var(--s4)}svg .f5{fill:var(--s5)}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:0 20px}@media (max-width:760px){.cols{grid-template-columns:1fr}}

@@ -265,6 +265,7 @@ fn equity(r: &Run, name: &str) -> Markup {
         fill: false,
         zero: false,
         dates: true,
+        interval: None,
     });
     section(
         "equity",
@@ -318,6 +319,7 @@ fn drawdown_chart(r: &Run) -> Markup {
         fill: true,
         zero: true,
         dates: true,
+        interval: None,
     });
     section(
         "drawdown",
@@ -495,6 +497,7 @@ fn rolling_section(r: &Run, name: &str) -> Markup {
             fill: false,
             zero: true,
             dates: true,
+            interval: None,
         })
     };
     let f2 = |v: f64| format!("{v:.1}");

@@ -331,6 +331,8 @@ pub struct Lines<'a> {
     pub zero: bool,
     /// `x` are dates (days); otherwise plain numbers.
     pub dates: bool,
+    /// A shaded interval (low, high) around the first series.
+    pub interval: Option<(&'a [f64], &'a [f64])>,
 }
 
 /// A time-series line chart.
@@ -339,8 +341,15 @@ pub fn lines(c: &Lines) -> String {
         dates: c.dates,
         ..TimeAxis::new(c.x)
     };
+    let band = c
+        .interval
+        .into_iter()
+        .flat_map(|(lo, hi)| lo.iter().chain(hi.iter()).copied());
     let s = Scale::new(
-        c.series.iter().flat_map(|s| s.values.iter().copied()),
+        c.series
+            .iter()
+            .flat_map(|s| s.values.iter().copied())
+            .chain(band),
         c.log,
         c.zero,
     );
@@ -366,6 +375,24 @@ pub fn lines(c: &Lines) -> String {
             x0(),
             x1()
         );
+    }
+    if let Some((lo, hi)) = c.interval {
+        let point = |k: usize, v: f64| (t.x(c.x[k]), s.y(v));
+        let both = |k: &usize| lo[*k].is_finite() && hi[*k].is_finite();
+        let upper: Vec<(f64, f64)> = (0..c.x.len())
+            .filter(both)
+            .map(|k| point(k, hi[k]))
+            .collect();
+        let lower: Vec<(f64, f64)> = (0..c.x.len())
+            .rev()
+            .filter(both)
+            .map(|k| point(k, lo[k]))
+            .collect();
+        if !upper.is_empty() {
+            let mut d = path(&decimate(&upper));
+            d.push_str(&path(&decimate_rev(&lower)).replacen('M', "L", 1));
+            let _ = write!(out, r#"<path class="f0 interval" d="{d}Z"/>"#);
+        }
     }
     for (i, ser) in c.series.iter().enumerate() {
         let pts: Vec<(f64, f64)> =
@@ -566,16 +593,96 @@ pub fn histogram(
             continue;
         }
         let x = xs(m.clamp(lo, hi));
+        // The label on the side with room.
+        let (lx, anchor) = if x > (x0() + x1()) / 2.0 {
+            (x - 4.0, "end")
+        } else {
+            (x + 4.0, "start")
+        };
         let _ = write!(
             out,
-            r#"<line class="mark" x1="{x:.1}" x2="{x:.1}" y1="{:.1}" y2="{:.1}"/><text class="legend" x="{:.1}" y="{:.1}">{}</text>"#,
+            r#"<line class="mark" x1="{x:.1}" x2="{x:.1}" y1="{:.1}" y2="{:.1}"/><text class="legend" x="{lx:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
             y1(),
             y0(),
-            x + 4.0,
             y1() + 12.0,
             esc(name)
         );
     }
+    out.push_str("</svg>");
+    out
+}
+
+/// A heatmap: `cells[y][x]` as coloured squares (CSS classes from `class_of`), labelled axes
+/// (every k-th label when they are many), the `mark` cell outlined.
+#[allow(clippy::too_many_arguments)]
+pub fn heatmap(
+    label: &str,
+    x_name: &str,
+    xs: &[String],
+    y_name: &str,
+    ys: &[String],
+    cells: &[Vec<f64>],
+    class_of: &dyn Fn(f64) -> String,
+    format: &dyn Fn(f64) -> String,
+    mark: Option<(usize, usize)>,
+) -> String {
+    let mut out = String::new();
+    open(&mut out, label, label);
+    let (nx, ny) = (xs.len().max(1) as f64, ys.len().max(1) as f64);
+    let (w, h) = ((x1() - x0()) / nx, (y0() - y1()) / ny);
+    for (j, row) in cells.iter().enumerate() {
+        for (i, v) in row.iter().enumerate() {
+            let _ = write!(
+                out,
+                r#"<rect class="{}" x="{:.2}" y="{:.2}" width="{:.2}" height="{:.2}"><title>{x_name} {}, {y_name} {}: {}</title></rect>"#,
+                class_of(*v),
+                x0() + w * i as f64,
+                y1() + h * j as f64,
+                w + 0.05,
+                h + 0.05,
+                esc(&xs[i]),
+                esc(&ys[j]),
+                esc(&format(*v))
+            );
+        }
+    }
+    let every_x = (xs.len() / 16).max(1);
+    for (i, name) in xs.iter().enumerate().step_by(every_x) {
+        let _ = write!(
+            out,
+            r#"<text class="tick" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            x0() + w * (i as f64 + 0.5),
+            y0() + 16.0,
+            esc(name)
+        );
+    }
+    let every_y = (ys.len() / 10).max(1);
+    for (j, name) in ys.iter().enumerate().step_by(every_y) {
+        let _ = write!(
+            out,
+            r#"<text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+            x0() - 6.0,
+            y1() + h * (j as f64 + 0.5) + 4.0,
+            esc(name)
+        );
+    }
+    if let Some((i, j)) = mark {
+        let _ = write!(
+            out,
+            r#"<rect class="winner" x="{:.2}" y="{:.2}" width="{:.2}" height="{:.2}"/>"#,
+            x0() + w * i as f64,
+            y1() + h * j as f64,
+            w.max(3.0),
+            h.max(3.0)
+        );
+    }
+    let _ = write!(
+        out,
+        r#"<text class="legend" x="{:.1}" y="16">{} across, {} down</text>"#,
+        x0(),
+        esc(x_name),
+        esc(y_name)
+    );
     out.push_str("</svg>");
     out
 }

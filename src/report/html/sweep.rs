@@ -91,7 +91,7 @@ pub fn render_sweep(dir: &Path) -> Result<Markup> {
                     @for m in Metric::ALL { th.num { (m.name()) } } } }
                 tbody { @for t in &top { tr {
                     td.num { (t["rank"]) } td.num { (t["variant"]) }
-                    @for (_, p) in &axes { td.num { (t["params"][p]) } }
+                    @for (_, p) in &axes { td.num { (f(&t["params"][p])) } }
                     @for m in Metric::ALL { @let v = f(&t["metrics"][m.name()]); (num_cell(&show(m, v), v)) }
                 } } }
             } }
@@ -124,7 +124,7 @@ pub fn render_sweep(dir: &Path) -> Result<Markup> {
     Ok(page(&format!("{name}: rotor sweep report"), body))
 }
 
-/// The best value of the ranking metric in each (x, y) cell, as a coloured table.
+/// The best value of the ranking metric in each (x, y) cell, as a coloured SVG grid.
 fn heatmap(
     axes: &[(String, String)],
     cols: &[Vec<f64>],
@@ -144,16 +144,21 @@ fn heatmap(
         u
     };
     let (xs, ys) = (uniq(&cols[xa]), uniq(&cols[ya]));
-    let mut grid = vec![f64::NAN; xs.len() * ys.len()];
+    let mut grid = vec![vec![f64::NAN; xs.len()]; ys.len()];
     for (i, v) in values.iter().enumerate() {
         let x = xs.iter().position(|a| *a == cols[xa][i]).unwrap_or(0);
         let y = ys.iter().position(|a| *a == cols[ya][i]).unwrap_or(0);
-        let cell = &mut grid[y * xs.len() + x];
+        let cell = &mut grid[y][x];
         if rank.best_first(*v, *cell) == std::cmp::Ordering::Less {
             *cell = *v;
         }
     }
-    let finite: Vec<f64> = grid.iter().copied().filter(|v| v.is_finite()).collect();
+    let finite: Vec<f64> = grid
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
     let mid = crate::stats::returns::median(&finite);
     let scale = finite.iter().map(|v| (v - mid).abs()).fold(0.0, f64::max);
     let sign = if rank.higher_is_better() == Some(false) {
@@ -161,25 +166,32 @@ fn heatmap(
     } else {
         1.0
     };
-    let (bx, by) = (cols[xa].get(best), cols[ya].get(best));
-    html! {
-        h3 { (axes[ya].0) " (down) by " (axes[xa].0) " (across): best " (rank.name()) " in each cell" }
-        div.wide { table.heat {
-            thead { tr { th { "" } @for x in &xs { th.num { (x) } } } }
-            tbody { @for (j, y) in ys.iter().enumerate() { tr {
-                th { (y) }
-                @for (i, x) in xs.iter().enumerate() {
-                    @let v = grid[j * xs.len() + i];
-                    @let winner = Some(x) == bx && Some(y) == by;
-                    td class=(format!("{}{}", heat(sign * (v - mid), scale), if winner { " winner" } else { "" }))
-                        data-value=(if v.is_finite() { format!("{v}") } else { String::new() }) {
-                        @if winner { strong { (fixed(v, 2)) "*" } } @else { (fixed(v, 2)) }
-                    }
-                }
-            } } }
-        } }
-        p.muted { "Green is better, red worse, centred on the median cell; * marks the winner." }
-    }
+    let at = |v: &[f64], x: f64| v.iter().position(|a| *a == x);
+    let mark = match (cols[xa].get(best), cols[ya].get(best)) {
+        (Some(bx), Some(by)) => at(&xs, *bx).zip(at(&ys, *by)),
+        _ => None,
+    };
+    let labels = |v: &[f64]| v.iter().map(|x| format!("{x}")).collect::<Vec<_>>();
+    let chart = svg::heatmap(
+        &format!("Best {} by {} and {}", rank.name(), axes[xa].0, axes[ya].0),
+        &axes[xa].0,
+        &labels(&xs),
+        &axes[ya].0,
+        &labels(&ys),
+        &grid,
+        &|v| heat(sign * (v - mid), scale),
+        &|v| fixed(v, 3),
+        mark,
+    );
+    figure(
+        chart,
+        &format!(
+            "The best {} over the other parameters in each cell of {} (across) by {} (down): green better, red worse than the median cell; the outlined cell is the winner.",
+            rank.name(),
+            axes[xa].0,
+            axes[ya].0
+        ),
+    )
 }
 
 pub fn render_walkforward(dir: &Path) -> Result<Markup> {
@@ -215,7 +227,7 @@ pub fn render_walkforward(dir: &Path) -> Result<Markup> {
         (section("equity", "Out-of-sample equity", html! {
             (figure(svg::lines(&Lines { label: "Out-of-sample equity", x: &days,
                 series: vec![Series { name: "out of sample", values: &equity }], log: true,
-                format: &|v| fixed(v, 0), bands: vec![], fill: false, zero: false, dates: true }),
+                format: &|v| fixed(v, 0), bands: vec![], fill: false, zero: false, dates: true, interval: None }),
                 "The test spans chained: on each, the variant that was best on the training span before it."))
             dl.facts {
                 dt { "CAGR" } dd { (crate::report::pct(f(&o["cagr"]))) }
@@ -242,7 +254,7 @@ pub fn render_walkforward(dir: &Path) -> Result<Markup> {
                     td { (w["train_start"].as_str().unwrap_or("")) " to " (w["train_end"].as_str().unwrap_or("")) }
                     td { (w["test_start"].as_str().unwrap_or("")) " to " (w["test_end"].as_str().unwrap_or("")) }
                     td.num { (w["variant"]) }
-                    @for p in w["params"].as_array().cloned().unwrap_or_default() { td.num { (p) } }
+                    @for p in w["params"].as_array().cloned().unwrap_or_default() { td.num { (f(&p)) } }
                     (num_cell(&fixed(is[k], 3), is[k])) (num_cell(&fixed(oos[k], 3), oos[k]))
                 } } }
             } }
