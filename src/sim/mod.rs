@@ -471,7 +471,10 @@ pub fn simulate_with(
         // Quiet bars (lean mode, no fill due, no borrow fee): accrue and mark only.
         if !detail && at.pending.is_none() && ex.borrow_fee == 0.0 {
             let start = t;
-            let due = |u: usize| at.due(plan, decisions, scheduled, u);
+            // `Standing::due` with its per-run part hoisted out of the loop.
+            let entering = plan.rebalance.enter_immediately && at.held.is_none();
+            let rule = &decisions.rule;
+            let due = |u: usize| (scheduled[u] || entering) && rule[u].is_some();
             t = quiet_bars(
                 panel,
                 &ex,
@@ -512,7 +515,7 @@ fn quiet_bars(
     ex: &Execution,
     qty: &[f64],
     mut t: usize,
-    due: &dyn Fn(usize) -> bool,
+    due: impl Fn(usize) -> bool,
     cash_now: &mut f64,
     acc: &mut Accrued,
     equity: &mut [f64],

@@ -7,7 +7,7 @@
 //! ([`super::bootstrap::replicate_rng`]), and replicates are gathered in order, so the result
 //! does not depend on the number of threads.
 
-use super::bootstrap::{block_indices, replicate_rng};
+use super::bootstrap::replicate_rng;
 use super::probability::{moments, psr};
 use super::returns::{mean, quantile, stdev};
 use crate::signal::BARS_PER_YEAR;
@@ -47,14 +47,33 @@ pub struct Confidence {
     pub probabilistic_sharpe: f64,
 }
 
-/// Annualised Sharpe ratio of excess returns x.
-fn sharpe(x: &[f64]) -> f64 {
-    mean(x) / stdev(x) * BARS_PER_YEAR.sqrt()
-}
-
-/// CAGR of the returns r over `years`.
-fn cagr(r: &[f64], years: f64) -> f64 {
-    r.iter().map(|v| 1.0 + v).product::<f64>().powf(1.0 / years) - 1.0
+/// Replicate i: the Sharpe ratio and CAGR of one resampled series, accumulated as the blocks
+/// are drawn (the same draws as [`super::bootstrap::block_indices`], without building the sample).
+fn replicate(x: &[f64], r: &[f64], years: f64, i: usize) -> (f64, f64) {
+    let n = x.len();
+    let mut rng = replicate_rng(SEED, i);
+    let (mut count, mut sum, mut sum2, mut growth) = (0usize, 0.0, 0.0, 1.0);
+    while count < n {
+        let start = rng.below(n);
+        for j in 0..BLOCK.min(n - count) {
+            let k = if start + j >= n {
+                start + j - n
+            } else {
+                start + j
+            };
+            sum += x[k];
+            sum2 += x[k] * x[k];
+            growth *= 1.0 + r[k];
+        }
+        count += BLOCK.min(n - count);
+    }
+    let m = n as f64;
+    let mean = sum / m;
+    let var = (sum2 - sum * mean) / (m - 1.0);
+    (
+        mean / var.sqrt() * BARS_PER_YEAR.sqrt(),
+        growth.powf(1.0 / years) - 1.0,
+    )
 }
 
 /// `r` are the daily returns of the run (bars 1..), `rf` the cash returns of the same bars,
@@ -68,12 +87,7 @@ pub fn bootstrap(r: &[f64], rf: &[f64], years: f64, value: (f64, f64)) -> Confid
     } else {
         (0..SAMPLES)
             .into_par_iter()
-            .map(|i| {
-                let idx = block_indices(&mut replicate_rng(SEED, i), n, BLOCK);
-                let xs: Vec<f64> = idx.iter().map(|&j| x[j]).collect();
-                let rs: Vec<f64> = idx.iter().map(|&j| r[j]).collect();
-                (sharpe(&xs), cagr(&rs, years))
-            })
+            .map(|i| replicate(&x, r, years, i))
             .collect()
     };
     let interval = |value: f64, pick: fn(&(f64, f64)) -> f64| {
@@ -111,6 +125,17 @@ pub fn bootstrap(r: &[f64], rf: &[f64], years: f64, value: (f64, f64)) -> Confid
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::bootstrap::block_indices;
+
+    /// Annualised Sharpe ratio of excess returns x.
+    fn sharpe(x: &[f64]) -> f64 {
+        mean(x) / stdev(x) * BARS_PER_YEAR.sqrt()
+    }
+
+    /// CAGR of the returns r over `years`.
+    fn cagr(r: &[f64], years: f64) -> f64 {
+        r.iter().map(|v| 1.0 + v).product::<f64>().powf(1.0 / years) - 1.0
+    }
 
     /// An independent replicate: the same indices, statistics written out again.
     #[test]
