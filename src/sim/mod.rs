@@ -480,7 +480,7 @@ pub fn simulate_with(
                 &ex,
                 &book.qty,
                 t,
-                &due,
+                due,
                 &mut cash_now,
                 &mut acc,
                 &mut equity,
