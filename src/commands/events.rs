@@ -1,7 +1,6 @@
 //! `rotor events`: an event study.
 
-use super::run::stdout_error;
-use super::{output_dir, Status};
+use super::{output_dir, publish, Status};
 use crate::error::Result;
 use crate::{data, events, report};
 use std::io::Write;
@@ -29,19 +28,12 @@ pub fn run(o: &EventsOptions, out: &mut dyn Write) -> Result<Status> {
     let dir = output_dir(o.out, &spec.name, "-events")?;
     let panel = data::load_panel(&spec.strategy)?;
     let study = events::study(&spec, &panel)?;
-    report::write_dir_atomically(&dir, |tmp| {
-        report::events::write(tmp, &study)?;
-        if o.report {
-            report::html::write(tmp)?;
-        }
-        Ok(())
-    })?;
-    writeln!(
+    publish(
+        &dir,
+        o.report,
+        |tmp| report::events::write(tmp, &study),
+        &report::events::text(&study),
         out,
-        "{}results: {}",
-        report::events::text(&study),
-        dir.display()
-    )
-    .map_err(stdout_error)?;
+    )?;
     Ok(Status::Success)
 }

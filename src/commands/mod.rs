@@ -47,6 +47,25 @@ pub fn output_dir(out: Option<&Path>, name: &str, suffix: &str) -> Result<PathBu
     }
 }
 
+/// Writes a command's folder atomically (its files, then `report.html` built from them unless
+/// `report` is false), then prints the command's text and where the results are.
+pub(crate) fn publish(
+    dir: &Path,
+    report: bool,
+    files: impl FnOnce(&Path) -> Result<()>,
+    text: &str,
+    out: &mut dyn std::io::Write,
+) -> Result<()> {
+    crate::report::write_dir_atomically(dir, |tmp| {
+        files(tmp)?;
+        if report {
+            crate::report::html::write(tmp)?;
+        }
+        Ok(())
+    })?;
+    writeln!(out, "{text}results: {}", dir.display()).map_err(run::stdout_error)
+}
+
 /// An error in a command-line flag.
 pub(crate) fn flag_error(flag: &str, message: String) -> Error {
     Error::input(Diagnostic::new(flag, message))

@@ -1,7 +1,6 @@
 //! `rotor sweep`: every variant of a parameter sweep, ranked, with honest statistics.
 
-use super::run::stdout_error;
-use super::{flag_error, output_dir, Status};
+use super::{flag_error, output_dir, publish, Status};
 use crate::error::Result;
 use crate::report::{self, sweep::SweepReport};
 use crate::stats::Metric;
@@ -66,32 +65,24 @@ pub fn run(o: &SweepOptions, out: &mut dyn Write) -> Result<Status> {
             Ok((i, sim::run(&panel, &p).equity))
         })
         .collect::<Result<_>>()?;
-    report::write_dir_atomically(&dir, |tmp| {
-        report::sweep::write(tmp, &r)?;
-        if !curves.is_empty() {
-            report::write_file(
-                tmp,
-                "top_equity.csv",
-                &report::sweep::curves_csv(&panel.dates, &curves),
-            )?;
-        }
-        if o.report {
-            report::html::write(tmp)?;
-        }
-        Ok(())
-    })?;
     let evals = sw.variants.len() as f64 * panel.len() as f64;
-    write!(
-        out,
-        "{}\n{} variants x {} bars in {:.1} ms ({:.0} million bar-evaluations per second)\nresults: {}\n",
+    let text = format!(
+        "{}\n{} variants x {} bars in {:.1} ms ({:.0} million bar-evaluations per second)\n",
         report::sweep::summary_text(&r),
         sw.variants.len(),
         panel.len(),
         elapsed.as_secs_f64() * 1e3,
         evals / elapsed.as_secs_f64() / 1e6,
-        dir.display()
-    )
-    .map_err(stdout_error)?;
+    );
+    let files = |tmp: &Path| {
+        report::sweep::write(tmp, &r)?;
+        if !curves.is_empty() {
+            let csv = report::sweep::curves_csv(&panel.dates, &curves);
+            report::write_file(tmp, "top_equity.csv", &csv)?;
+        }
+        Ok(())
+    };
+    publish(&dir, o.report, files, &text, out)?;
     Ok(Status::Success)
 }
 

@@ -1,7 +1,6 @@
 //! `rotor walkforward`: choose on each training span, run on the next, chain out of sample.
 
-use super::run::stdout_error;
-use super::{flag_error, output_dir, Status};
+use super::{flag_error, output_dir, publish, Status};
 use crate::error::Result;
 use crate::report;
 use crate::stats::Metric;
@@ -60,19 +59,12 @@ pub fn run(o: &WalkforwardOptions, out: &mut dyn Write) -> Result<Status> {
     let windows = wf::windows(&panel.dates, train, test, step, o.anchored)
         .map_err(|m| flag_error("--train/--test/--step", m))?;
     let result = wf::run(&strategy, &panel, &sw, &windows, o.rank, o.anchored)?;
-    report::write_dir_atomically(&dir, |tmp| {
-        report::sweep::write_walkforward(tmp, &strategy.name, &result, &sw)?;
-        if o.report {
-            report::html::write(tmp)?;
-        }
-        Ok(())
-    })?;
-    writeln!(
+    publish(
+        &dir,
+        o.report,
+        |tmp| report::sweep::write_walkforward(tmp, &strategy.name, &result, &sw),
+        &report::sweep::walkforward_text(&strategy.name, &result, &sw),
         out,
-        "{}results: {}",
-        report::sweep::walkforward_text(&strategy.name, &result, &sw),
-        dir.display()
-    )
-    .map_err(stdout_error)?;
+    )?;
     Ok(Status::Success)
 }
