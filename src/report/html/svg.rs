@@ -488,7 +488,7 @@ pub fn bars(
     let group = (x1() - x0()) / n;
     let bar = (group * 0.8 / series.len().max(1) as f64).max(0.5);
     let base = s.y(0.0);
-    let every = (categories.len() / 25).max(1);
+    let every = categories.len().div_ceil(16).max(1);
     for (c, name) in categories.iter().enumerate() {
         let gx = x0() + group * c as f64 + group * 0.1;
         for (i, (_, v)) in series.iter().enumerate() {
