@@ -97,7 +97,9 @@ pub fn render_sweep(dir: &Path) -> Result<Markup> {
             } }
         }))
         (section("heatmaps", "Heatmaps", html! {
-            @for (xa, ya) in heatmap_pairs(dir, &axes) {
+            @let pairs = heatmap_pairs(dir, &axes);
+            @if pairs.is_empty() { p.muted { "One swept parameter: no heatmap (the ranking table and the distribution below show it)." } }
+            @for (xa, ya) in pairs {
                 (heatmap(&axes, &axis_values, &values, rank, (xa, ya), best))
             }
         }))
