@@ -330,3 +330,68 @@ samples = 100
     let first_known = all.events.iter().any(|e| e.date == *start);
     assert_eq!(got.first() == Some(&start.as_str()), first_known);
 }
+
+/// Calendar functions count on the history too: `tdom()` on `start` (mid-month) counts the
+/// month's bars before it, and `tdom_left()` the bars after it.
+#[test]
+fn calendar_functions_see_the_whole_month() {
+    let d = data();
+    let start_bar = 300;
+    let s = write(
+        d.dir.path(),
+        "cal.toml",
+        &format!(
+            r#"
+version = 1
+name = "cal"
+start = "{}"
+[assets]
+a = {{ file = {}, column = "close" }}
+[signals]
+day_in_month = "tdom()"
+days_left = "tdom_left()"
+turn = "tdom_left() < 2 or tdom() <= 3"
+[[rules]]
+when = "turn"
+weights = {{ a = 1 }}
+[[rules]]
+otherwise = true
+weights = {{ cash = 1 }}
+"#,
+            d.dates[start_bar],
+            lit(&d.a)
+        ),
+    );
+    let p = prepare(&s).unwrap();
+    let values = signal::eval_signals(&p.plan, &p.panel);
+    let w = p.panel.warmup;
+    let month = |t: usize| &d.dates[t][..7];
+    for t in start_bar..N {
+        let before = (0..=t).rev().take_while(|&u| month(u) == month(t)).count();
+        let after = (t + 1..N).take_while(|&u| month(u) == month(t)).count();
+        assert_eq!(
+            values[0][w + t - start_bar],
+            before as f64,
+            "{}",
+            d.dates[t]
+        );
+        assert_eq!(values[1][w + t - start_bar], after as f64, "{}", d.dates[t]);
+    }
+    // The rule holds the asset on the turn of the month only.
+    let run = sim::run(&p.panel, &p.plan);
+    let held_days = (0..p.panel.len())
+        .filter(|&t| run.weights[t] != 0.0)
+        .count();
+    let turn_days = (start_bar..N)
+        .filter(|&t| {
+            let before = (0..=t).rev().take_while(|&u| month(u) == month(t)).count();
+            let after = (t + 1..N).take_while(|&u| month(u) == month(t)).count();
+            after < 2 || before <= 3
+        })
+        .count();
+    // Filled at the next close: held one bar after each turn-of-month bar it decides on.
+    assert!(
+        held_days.abs_diff(turn_days) <= 2,
+        "{held_days} held vs {turn_days} turn-of-month bars"
+    );
+}

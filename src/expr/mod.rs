@@ -7,13 +7,14 @@
 //! not     := "not" not | cmp
 //! cmp     := sum (("<" | "<=" | ">" | ">=" | "==" | "!=") sum)?
 //! sum     := product (("+" | "-") product)*
-//! product := unary (("*" | "/") unary)*
+//! product := unary (("*" | "/" | "%") unary)*
 //! unary   := "-" unary | atom
 //! atom    := number ["%"] | name | name "(" [expr ("," expr)*] ")" | "(" expr ")" | "_" | "true" | "false"
 //! ```
 //! Every value is a time series of `f64`; booleans are 1 and 0, and NaN means "not known yet"
 //! (a lookback not yet filled). `and`/`or`/`not` follow three-valued (Kleene) logic, so
-//! `false and unknown` is false. `5%` is 0.05. Functions are listed in [`Func`].
+//! `false and unknown` is false. `5%` is 0.05: a `%` right after a number is a percent sign
+//! unless a value (a number, a name or `(`) follows it, which makes it the modulo operator. Functions are listed in [`Func`].
 
 use std::ops::Range;
 
@@ -36,6 +37,8 @@ pub enum BinOp {
     Sub,
     Mul,
     Div,
+    /// `x % y`: the remainder with the sign of y (`x - y floor(x / y)`), unknown for y = 0.
+    Mod,
     Lt,
     Le,
     Gt,
@@ -147,6 +150,7 @@ impl Func {
             Func::Streak => ("streak", &[Series], "number of consecutive bars, up to now, on which the condition held (0 if it does not hold now)"),
             Func::PctRank => ("pct_rank", &[Series], "percentile rank of the value within its own history up to now: the share of values so far that are <= it (0 to 1)"),
             Func::BarsSince => ("bars_since", &[Series], "bars since the condition last held (0 on a bar where it holds); infinite if it never has"),
+
         }
     }
 
@@ -163,8 +167,62 @@ impl Func {
     }
 }
 
+/// Functions of the bar's date alone, called with no arguments: `month() == 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CalendarFn {
+    Year,
+    Month,
+    Day,
+    Weekday,
+    Yday,
+    Tdom,
+    TdomLeft,
+}
+
+impl CalendarFn {
+    pub const ALL: [CalendarFn; 7] = [
+        CalendarFn::Year,
+        CalendarFn::Month,
+        CalendarFn::Day,
+        CalendarFn::Weekday,
+        CalendarFn::Yday,
+        CalendarFn::Tdom,
+        CalendarFn::TdomLeft,
+    ];
+
+    /// Name and one line of documentation.
+    pub fn spec(self) -> (&'static str, &'static str) {
+        match self {
+            CalendarFn::Year => ("year", "the bar's calendar year"),
+            CalendarFn::Month => ("month", "the bar's month, 1 (January) to 12"),
+            CalendarFn::Day => ("day", "the bar's day of the month, 1 to 31"),
+            CalendarFn::Weekday => ("weekday", "the bar's day of the week, 1 (Monday) to 7 (Sunday)"),
+            CalendarFn::Yday => ("yday", "the bar's day of the year, 1 to 366"),
+            CalendarFn::Tdom => ("tdom", "trading day of the month on the aligned calendar, 1 on the month's first bar"),
+            CalendarFn::TdomLeft => ("tdom_left", "trading days left in the month after this bar, 0 on the month's last bar (the calendar is known in advance)"),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.spec().0
+    }
+
+    pub fn from_name(name: &str) -> Option<CalendarFn> {
+        CalendarFn::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// Every function name, series and calendar functions alike.
+pub fn function_names() -> Vec<&'static str> {
+    Func::ALL
+        .iter()
+        .map(|f| f.name())
+        .chain(CalendarFn::ALL.iter().map(|f| f.name()))
+        .collect()
+}
+
 pub fn is_function(name: &str) -> bool {
-    Func::from_name(name).is_some()
+    Func::from_name(name).is_some() || CalendarFn::from_name(name).is_some()
 }
 
 /// A parse error: message and span within the expression text.
@@ -301,6 +359,15 @@ impl Parser {
             _ => false,
         }
     }
+    /// At a `%`: whether a value follows it (then it is the modulo operator, not a percent).
+    fn value_after_percent(&self) -> bool {
+        match self.toks.get(self.pos + 1).map(|t| &t.0) {
+            Some(Tok::Num(_)) | Some(Tok::LParen) => true,
+            Some(Tok::Name(n)) => !matches!(n.as_str(), "and" | "or" | "not"),
+            _ => false,
+        }
+    }
+
     fn error<T>(&self, message: impl Into<String>) -> Result<T, ParseError> {
         Err(ParseError {
             message: message.into(),
@@ -376,6 +443,7 @@ impl Parser {
             let op = match self.peek() {
                 Tok::Op("*") => BinOp::Mul,
                 Tok::Op("/") => BinOp::Div,
+                Tok::Op("%") => BinOp::Mod,
                 _ => return Ok(lhs),
             };
             self.bump();
@@ -401,7 +469,7 @@ impl Parser {
         let (tok, span) = self.bump();
         match tok {
             Tok::Num(v) => {
-                if self.is_op("%") {
+                if self.is_op("%") && !self.value_after_percent() {
                     let end = self.bump().1.end;
                     Ok(Expr::Num(v / 100.0, span.start..end))
                 } else {
@@ -522,6 +590,34 @@ mod tests {
         };
         assert_eq!(&src[lhs.span()], "ret(a, 5)");
         assert_eq!(span, 0..src.len());
+    }
+
+    #[test]
+    fn percent_or_modulo() {
+        let num = |t: &str| match parse(t).unwrap() {
+            Expr::Num(v, _) => v,
+            other => panic!("{t}: {other:?}"),
+        };
+        assert_eq!(num("5%"), 0.05);
+        let is_mod = |t: &str| matches!(parse(t).unwrap(), Expr::Binary(BinOp::Mod, ..));
+        assert!(is_mod("year() % 4"));
+        assert!(is_mod("5 % 3") && is_mod("5%3") && is_mod("x % (2 + 1)"));
+        // A percent when no value follows.
+        assert!(
+            matches!(parse("x > 5%").unwrap(), Expr::Binary(BinOp::Gt, _, r, _) if matches!(*r, Expr::Num(v, _) if v == 0.05))
+        );
+        assert!(matches!(
+            parse("5% and x").unwrap(),
+            Expr::Binary(BinOp::And, ..)
+        ));
+        assert!(matches!(
+            parse("5% * 2").unwrap(),
+            Expr::Binary(BinOp::Mul, ..)
+        ));
+        // Precedence: % binds like * and /.
+        assert!(
+            matches!(parse("year() % 4 == 3").unwrap(), Expr::Binary(BinOp::Eq, l, ..) if matches!(*l, Expr::Binary(BinOp::Mod, ..)))
+        );
     }
 
     #[test]

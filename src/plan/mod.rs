@@ -3,7 +3,7 @@
 //! to a TOML table or a file; the simulator works from it and a [`crate::data::Panel`].
 
 use crate::error::{Diagnostics, Result};
-use crate::expr::{self, Arg, BinOp, Expr, Func};
+use crate::expr::{self, Arg, BinOp, CalendarFn, Expr, Func};
 use crate::spec::{ExprSrc, Fill, RebalanceSpec, Schedule, Strategy, Weighting};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -45,6 +45,8 @@ pub enum Node {
     Bin(BinOp, Box<Node>, Box<Node>),
     /// A built-in function, its series arguments, and its bar count (0 when it has none).
     Call(Func, Vec<Node>, usize),
+    /// A function of the bar's date.
+    Calendar(CalendarFn),
 }
 
 /// What a rule holds when it fires.
@@ -203,6 +205,14 @@ impl Compiler<'_> {
             Expr::Neg(inner, _) => Node::Neg(Box::new(self.node(src, inner, ph)?)),
             Expr::Not(inner, _) => Node::Not(Box::new(self.node(src, inner, ph)?)),
             Expr::Binary(op, a, b, _) => {
+                if *op == BinOp::Mod && self.constant(b) == Some(0.0) {
+                    self.error(
+                        src,
+                        b.span(),
+                        "`%` by zero: the remainder is undefined".into(),
+                    );
+                    return None;
+                }
                 let a = self.node(src, a, ph);
                 let b = self.node(src, b, ph);
                 Node::Bin(*op, Box::new(a?), Box::new(b?))
@@ -219,8 +229,19 @@ impl Compiler<'_> {
         span: &std::ops::Range<usize>,
         ph: Option<usize>,
     ) -> Option<Node> {
+        if let Some(c) = CalendarFn::from_name(name) {
+            if !args.is_empty() {
+                self.error(
+                    src,
+                    span.clone(),
+                    format!("`{name}()` takes no arguments, found {}", args.len()),
+                );
+                return None;
+            }
+            return Some(Node::Calendar(c));
+        }
         let Some(f) = Func::from_name(name) else {
-            let all: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
+            let all = expr::function_names();
             self.error(
                 src,
                 span.clone(),

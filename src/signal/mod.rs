@@ -5,7 +5,7 @@
 //! perturbing the future). NaN means "not known yet" (a lookback not yet filled).
 
 use crate::data::Panel;
-use crate::expr::{BinOp, Func};
+use crate::expr::{BinOp, CalendarFn, Func};
 use crate::plan::{AssetId, Node, Plan, RuleId, SignalId, Target};
 use crate::spec::Weighting;
 use std::borrow::Cow;
@@ -63,8 +63,11 @@ pub fn eval<'a>(node: &Node, cx: &Ctx<'a>) -> Cow<'a, [f64]> {
                     }
                 };
             }
-            Cow::Owned(each!(Add, Sub, Mul, Div, Lt, Le, Gt, Ge, Eq, Ne, And, Or))
+            Cow::Owned(each!(
+                Add, Sub, Mul, Div, Mod, Lt, Le, Gt, Ge, Eq, Ne, And, Or
+            ))
         }
+        Node::Calendar(f) => Cow::Owned(calendar(*f, &cx.panel.dates)),
         Node::Call(f, args, bars) => {
             let vals: Vec<Cow<[f64]>> = args.iter().map(|a| eval(a, cx)).collect();
             Cow::Owned(call(*f, &vals, *bars))
@@ -86,6 +89,13 @@ pub fn binary(op: BinOp, x: f64, y: f64) -> f64 {
         BinOp::Sub => x - y,
         BinOp::Mul => x * y,
         BinOp::Div => x / y,
+        BinOp::Mod => {
+            if y == 0.0 {
+                f64::NAN
+            } else {
+                x - y * (x / y).floor()
+            }
+        }
         BinOp::Lt => cmp(|a, b| a < b),
         BinOp::Le => cmp(|a, b| a <= b),
         BinOp::Gt => cmp(|a, b| a > b),
@@ -234,6 +244,42 @@ pub fn call<S: AsRef<[f64]>>(f: Func, args: &[S], n: usize) -> Vec<f64> {
         }
         Func::PctRank => pct_rank(a[0]),
     }
+}
+
+/// A calendar function on every bar of `dates` (the aligned calendar: trading days of the
+/// month are counted on it, and `tdom_left` reads it ahead, as the month-end schedule does; in
+/// the data's last month only the bars the data have are counted).
+pub fn calendar(f: CalendarFn, dates: &[crate::date::Date]) -> Vec<f64> {
+    use crate::date::{from_ymd, to_ymd, weekday, Date};
+    let month = |t: usize| {
+        let (y, m, _) = to_ymd(dates[t]);
+        (y, m)
+    };
+    let n = dates.len();
+    let part: fn(Date) -> f64 = match f {
+        CalendarFn::Year => |d| to_ymd(d).0 as f64,
+        CalendarFn::Month => |d| to_ymd(d).1 as f64,
+        CalendarFn::Day => |d| to_ymd(d).2 as f64,
+        CalendarFn::Weekday => |d| weekday(d) as f64,
+        CalendarFn::Yday => |d| (d - from_ymd(to_ymd(d).0, 1, 1) + 1) as f64,
+        CalendarFn::Tdom => {
+            let mut out = vec![0.0; n];
+            for t in 0..n {
+                let same = t > 0 && month(t - 1) == month(t);
+                out[t] = if same { out[t - 1] + 1.0 } else { 1.0 };
+            }
+            return out;
+        }
+        CalendarFn::TdomLeft => {
+            let mut out = vec![0.0; n];
+            for t in (0..n).rev() {
+                let same = t + 1 < n && month(t + 1) == month(t);
+                out[t] = if same { out[t + 1] + 1.0 } else { 0.0 };
+            }
+            return out;
+        }
+    };
+    dates.iter().map(|&d| part(d)).collect()
 }
 
 /// Expanding percentile rank: at bar t, the share of the known values x[0..=t] that are <= x[t]
@@ -638,6 +684,39 @@ mod tests {
         }
         assert_eq!(got[0], 1.0);
         assert_eq!(got[3], 0.5); // 1 among 3, 1, 4, 1: two of four are <= 1
+    }
+
+    #[test]
+    fn calendar_functions_on_a_hand_calendar() {
+        use crate::date::from_ymd;
+        // Fri 2024-02-23, Thu 02-29 (leap day), Fri 03-01, Mon 03-04, Fri 03-29, Tue 12-31.
+        let dates = [
+            from_ymd(2024, 2, 23),
+            from_ymd(2024, 2, 29),
+            from_ymd(2024, 3, 1),
+            from_ymd(2024, 3, 4),
+            from_ymd(2024, 3, 29),
+            from_ymd(2024, 12, 31),
+        ];
+        let c = |f| calendar(f, &dates);
+        assert_eq!(c(CalendarFn::Year), [2024.0; 6]);
+        assert_eq!(c(CalendarFn::Month), [2.0, 2.0, 3.0, 3.0, 3.0, 12.0]);
+        assert_eq!(c(CalendarFn::Day), [23.0, 29.0, 1.0, 4.0, 29.0, 31.0]);
+        assert_eq!(c(CalendarFn::Weekday), [5.0, 4.0, 5.0, 1.0, 5.0, 2.0]);
+        // Day of the year: 31 + 23; 31 + 29; 31 + 29 + 1; ...; 366 in a leap year.
+        assert_eq!(c(CalendarFn::Yday), [54.0, 60.0, 61.0, 64.0, 89.0, 366.0]);
+        // Trading days of the month on this calendar, and those left after each bar.
+        assert_eq!(c(CalendarFn::Tdom), [1.0, 2.0, 1.0, 2.0, 3.0, 1.0]);
+        assert_eq!(c(CalendarFn::TdomLeft), [1.0, 0.0, 2.0, 1.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn modulo_has_the_divisor_sign_and_is_unknown_for_zero() {
+        assert_eq!(binary(BinOp::Mod, 2027.0, 4.0), 3.0);
+        assert_eq!(binary(BinOp::Mod, -1.0, 4.0), 3.0);
+        assert_eq!(binary(BinOp::Mod, 7.5, 2.0), 1.5);
+        assert!(binary(BinOp::Mod, 1.0, 0.0).is_nan());
+        assert!(binary(BinOp::Mod, N, 2.0).is_nan());
     }
 
     #[test]
