@@ -378,16 +378,10 @@ pub fn lines(c: &Lines) -> String {
     }
     if let Some((lo, hi)) = c.interval {
         let point = |k: usize, v: f64| (t.x(c.x[k]), s.y(v));
+        let n = c.x.len().min(lo.len()).min(hi.len());
         let both = |k: &usize| lo[*k].is_finite() && hi[*k].is_finite();
-        let upper: Vec<(f64, f64)> = (0..c.x.len())
-            .filter(both)
-            .map(|k| point(k, hi[k]))
-            .collect();
-        let lower: Vec<(f64, f64)> = (0..c.x.len())
-            .rev()
-            .filter(both)
-            .map(|k| point(k, lo[k]))
-            .collect();
+        let upper: Vec<(f64, f64)> = (0..n).filter(both).map(|k| point(k, hi[k])).collect();
+        let lower: Vec<(f64, f64)> = (0..n).rev().filter(both).map(|k| point(k, lo[k])).collect();
         if !upper.is_empty() {
             let mut d = path(&decimate(&upper));
             d.push_str(&path(&decimate_rev(&lower)).replacen('M', "L", 1));
@@ -433,8 +427,9 @@ pub fn stacked(label: &str, x: &[f64], layers: &[(&str, Vec<f64>)]) -> String {
     let n = x.len();
     let mut tops = vec![vec![0.0; n]; layers.len() + 1];
     for (i, (_, w)) in layers.iter().enumerate() {
-        for k in 0..n {
-            tops[i + 1][k] = tops[i][k] + w[k].max(0.0);
+        let below = tops[i].clone();
+        for (k, top) in tops[i + 1].iter_mut().enumerate() {
+            *top = below[k] + w.get(k).copied().unwrap_or(0.0).max(0.0);
         }
     }
     let s = Scale::new(
