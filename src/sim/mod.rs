@@ -135,35 +135,36 @@ impl Book {
         }
     }
 
-    /// The largest distance of a weight from its target, the holdings valued as `held`.
-    fn drift(&self, held: &[f64], target: &[f64]) -> f64 {
-        let e = self.cash + held.iter().sum::<f64>();
-        held.iter()
+    /// The largest distance of a weight from its target, at `prices`.
+    fn drift(&mut self, prices: &[f64], target: &[f64]) -> f64 {
+        self.mark_held(prices);
+        let e = self.cash + self.held.iter().sum::<f64>();
+        self.held
+            .iter()
             .zip(target)
             .map(|(h, x)| (h / e - x).abs())
             .fold(0.0, f64::max)
     }
 
-    fn value(&self, prices: impl Fn(usize) -> f64) -> f64 {
-        self.cash
-            + self
-                .qty
-                .iter()
-                .enumerate()
-                .map(|(a, q)| q * prices(a))
-                .sum::<f64>()
+    /// Fills an order for `target` on bar `bar` at `prices`, with the cash the loop keeps in a
+    /// local; returns whether any position is held after it.
+    fn fill(&mut self, bar: usize, target: &[f64], prices: &[f64], cash: &mut f64) -> bool {
+        self.cash = *cash;
+        self.rebalance(bar, target, prices);
+        *cash = self.cash;
+        self.qty.iter().any(|q| *q != 0.0)
     }
 
     /// Trades to `target` weights at `prices` (reference prices before slippage), sized so the
     /// order pays for itself exactly: see [`post_trade_equity`].
     fn rebalance(&mut self, bar: usize, target: &[f64], prices: &[f64]) {
-        let equity = self.value(|a| prices[a]);
+        self.mark_held(prices);
+        let equity = self.cash + self.held.iter().sum::<f64>();
         if equity.is_nan() || equity <= 0.0 {
             return; // Nothing left to invest; the run is wiped out.
         }
         let ex = self.ex;
         let k = target.len();
-        self.mark_held(prices);
         let Some(after) = post_trade_equity(&ex, equity, &self.held, target, &mut self.trade)
         else {
             return; // The order's costs would exceed the equity: it is not sent.
@@ -320,7 +321,7 @@ fn borrow_fee(panel: &Panel, ex: &Execution, qty: &[f64], t: usize) -> f64 {
         .sum()
 }
 
-/// Equity at the close of bar t: the same sum, in the same order, as `Book::value`.
+/// Equity at the close of bar t: the same sum, in the same order, as `Book::rebalance` takes.
 #[inline(always)]
 fn mark(panel: &Panel, t: usize, cash: f64, qty: &[f64]) -> f64 {
     cash + qty
@@ -353,11 +354,19 @@ struct Standing {
 }
 
 impl Standing {
-    /// Whether bar t is a decision bar whose rule is known.
+    /// The test of a decision bar (scheduled, or the first entry with `enter_immediately`, and
+    /// its rule known), with what depends on the standing read once: it holds until the next
+    /// decision, so the lean loop's quiet stretch and the full loop share it.
     #[inline(always)]
-    fn due(&self, plan: &Plan, decisions: &Decisions, scheduled: &[bool], t: usize) -> bool {
-        (scheduled[t] || (plan.rebalance.enter_immediately && self.held.is_none()))
-            && decisions.rule[t].is_some()
+    fn due<'a>(
+        &self,
+        plan: &Plan,
+        decisions: &'a Decisions,
+        scheduled: &'a [bool],
+    ) -> impl Fn(usize) -> bool + 'a {
+        let entering = plan.rebalance.enter_immediately && self.held.is_none();
+        let rule = &decisions.rule;
+        move |t| (scheduled[t] || entering) && rule[t].is_some()
     }
 
     /// The decision on bar t (a due bar): whether the targets are traded to, given the holding
@@ -366,7 +375,8 @@ impl Standing {
         &mut self,
         plan: &Plan,
         decisions: &Decisions,
-        book: &Book,
+        book: &mut Book,
+        prices: &[f64],
         t: usize,
         n: usize,
     ) -> bool {
@@ -377,7 +387,7 @@ impl Standing {
         // The weights' distance from target matters only with a drift band.
         let band_ok = r
             .drift_band
-            .is_none_or(|band| book.drift(&book.held, target) > band);
+            .is_none_or(|band| book.drift(prices, target) > band);
         let room = t + usize::from(ex.fill != Fill::Close) < n;
         if !(hold_ok && band_ok && room) {
             return false;
@@ -430,26 +440,19 @@ pub fn simulate_with(
                 book.totals.borrow_fees += fee;
             }
         }
-        let fill_at = |src: usize, prices: &[f64], cash_now: &mut f64, book: &mut Book| {
-            book.cash = *cash_now;
-            book.rebalance(t, decisions.target(src), prices);
-            *cash_now = book.cash;
-            book.qty.iter().any(|q| *q != 0.0)
-        };
         if let Some(src) = at.pending.take() {
             fill_prices(panel, ex.fill, t, &mut prices);
-            invested = fill_at(src, &prices, &mut cash_now, &mut book);
+            invested = book.fill(t, decisions.target(src), &prices, &mut cash_now);
         }
-        if at.due(plan, decisions, scheduled, t) {
+        if at.due(plan, decisions, scheduled)(t) {
             fill_prices(panel, Fill::Close, t, &mut prices);
             if detail {
                 rule[t] = decisions.rule[t];
             }
             book.cash = cash_now;
-            book.mark_held(&prices);
-            if at.decide(plan, decisions, &book, t, n) {
+            if at.decide(plan, decisions, &mut book, &prices, t, n) {
                 if ex.fill == Fill::Close {
-                    invested = fill_at(t, &prices, &mut cash_now, &mut book);
+                    invested = book.fill(t, decisions.target(t), &prices, &mut cash_now);
                 } else {
                     at.pending = Some(t);
                 }
@@ -471,10 +474,7 @@ pub fn simulate_with(
         // Quiet bars (lean mode, no fill due, no borrow fee): accrue and mark only.
         if !detail && at.pending.is_none() && ex.borrow_fee == 0.0 {
             let start = t;
-            // `Standing::due` with its per-run part hoisted out of the loop.
-            let entering = plan.rebalance.enter_immediately && at.held.is_none();
-            let rule = &decisions.rule;
-            let due = |u: usize| (scheduled[u] || entering) && rule[u].is_some();
+            let due = at.due(plan, decisions, scheduled);
             t = quiet_bars(
                 panel,
                 &ex,
