@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 /// One input file, read once and shared by every series that names it.
 pub struct Frame {
     pub path: PathBuf,
-    /// First and last date of the date column, once it has been read and checked.
-    range: std::cell::Cell<Option<(Date, Date)>>,
+    /// Date columns already read and checked, by name: a file named by several series (or
+    /// assets) has its dates parsed once.
+    dates: std::cell::RefCell<std::collections::BTreeMap<String, std::rc::Rc<[Date]>>>,
     pub sha256: String,
     pub bytes: u64,
     df: DataFrame,
@@ -63,7 +64,7 @@ impl Frame {
             }
         };
         Ok(Frame {
-            range: std::cell::Cell::new(None),
+            dates: Default::default(),
             path: path.to_path_buf(),
             sha256,
             bytes: len,
@@ -99,9 +100,12 @@ impl Frame {
             .collect())
     }
 
-    /// First and last date of the date column read last (`None` before one is read).
+    /// First and last date of the date column read (`None` before one is read; with several,
+    /// the first by name).
     pub fn date_range(&self) -> Option<(Date, Date)> {
-        self.range.get()
+        let read = self.dates.borrow();
+        let d = read.values().next()?;
+        Some((d[0], d[d.len() - 1]))
     }
 
     /// How a data row is named in messages: its file line for CSV, its row number for Parquet.
@@ -137,7 +141,16 @@ impl Frame {
 
     /// The date column, checked: every cell a valid date, strictly ascending (sorted, no
     /// duplicates).
-    pub fn dates(&self, name: &str) -> Result<Vec<Date>> {
+    pub fn dates(&self, name: &str) -> Result<std::rc::Rc<[Date]>> {
+        if let Some(d) = self.dates.borrow().get(name) {
+            return Ok(d.clone());
+        }
+        let d: std::rc::Rc<[Date]> = self.parse_dates(name)?.into();
+        self.dates.borrow_mut().insert(name.to_owned(), d.clone());
+        Ok(d)
+    }
+
+    fn parse_dates(&self, name: &str) -> Result<Vec<Date>> {
         let col = self.column(name)?;
         let mut out = Vec::with_capacity(col.len());
         let bad = |row: usize, msg: String| {
@@ -209,7 +222,6 @@ impl Frame {
                 "the file has no data rows",
             )));
         }
-        self.range.set(Some((out[0], out[out.len() - 1])));
         Ok(out)
     }
 
@@ -240,8 +252,10 @@ impl Frame {
             None
         };
         let mut out = Vec::with_capacity(values.len());
-        for (row, v) in values.iter().enumerate() {
-            let cell = text.and_then(|t| t.get(row));
+        let cells = text
+            .map(|t| Box::new(t.iter()) as Box<dyn Iterator<Item = Option<&str>>>)
+            .unwrap_or_else(|| Box::new(std::iter::repeat(None)));
+        for (row, (v, cell)) in values.iter().zip(cells).enumerate() {
             let empty = cell.is_none_or(|t| t.trim().is_empty());
             match v {
                 Some(v) if v.is_finite() => out.push(v),

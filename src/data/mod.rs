@@ -140,8 +140,13 @@ impl FileCache {
 
     fn inputs(&self) -> Result<Vec<InputFile>> {
         let mut out = Vec::new();
+        let mut folders = BTreeMap::new();
         for f in self.frames.values() {
-            let source = sources::of(&f.path)?;
+            let dir = f.path.parent().unwrap_or(Path::new("")).to_path_buf();
+            if !folders.contains_key(&dir) {
+                folders.insert(dir.clone(), sources::Folder::read(&dir)?);
+            }
+            let source = folders[&dir].of(&f.path);
             let range = f.date_range();
             out.push(InputFile {
                 path: f.path.clone(),
@@ -161,7 +166,8 @@ impl FileCache {
 /// A column with its dates, as read: every date valid and ascending, every value finite or
 /// NaN for an empty cell.
 struct Raw {
-    dates: Vec<Date>,
+    /// Shared with the file's other columns (parsed once, see `Frame::dates`).
+    dates: std::rc::Rc<[Date]>,
     values: Vec<f64>,
 }
 
@@ -282,7 +288,8 @@ fn read_assets(strategy: &Strategy, cache: &mut FileCache) -> Result<Vec<AssetDa
 pub const MIN_PRICE: f64 = 1e-300;
 
 /// Whole-column checks of a traded asset's column: prices are positive and plausible, returns
-/// above -100 %. Empty cells (NaN) are judged later, where they fall on the calendar.
+/// above -100 %. Empty cells (NaN) are judged later, where they fall on the calendar. Only the
+/// first bad row is described (no message is built for the good ones).
 fn check_asset_column(
     cache: &mut FileCache,
     a: &AssetSpec,
@@ -292,28 +299,25 @@ fn check_asset_column(
     kind: SeriesKind,
 ) -> Result<()> {
     let scale = unit_scale(a.source.unit);
-    for (row, &v) in values.iter().enumerate() {
-        if v.is_nan() {
-            continue;
-        }
-        let day = date::format(dates[row]);
-        let problem = match kind {
-            SeriesKind::Returns if v * scale <= -1.0 => Some(format!(
-                "return of {v} on {day} would wipe out the asset (a return must be above -100%; is `unit` right?)"
-            )),
-            SeriesKind::Price | SeriesKind::Rate if v <= 0.0 => {
-                Some(format!("expected a positive price, found {v} on {day}"))
-            }
-            SeriesKind::Price | SeriesKind::Rate if v < MIN_PRICE => Some(format!(
-                "{v:e} on {day} is not a plausible price (below {MIN_PRICE:e}); is the column right?"
-            )),
-            _ => None,
-        };
-        if let Some(msg) = problem {
-            return Err(located(cache, &a.source.file, row, column, msg));
-        }
-    }
-    Ok(())
+    let bad = |v: f64| match kind {
+        SeriesKind::Returns => v * scale <= -1.0,
+        SeriesKind::Price | SeriesKind::Rate => v < MIN_PRICE,
+    };
+    // NaN (an empty cell) compares false: judged later, where it falls on the calendar.
+    let Some(row) = values.iter().position(|&v| bad(v)) else {
+        return Ok(());
+    };
+    let (v, day) = (values[row], date::format(dates[row]));
+    let msg = match kind {
+        SeriesKind::Returns => format!(
+            "return of {v} on {day} would wipe out the asset (a return must be above -100%; is `unit` right?)"
+        ),
+        _ if v <= 0.0 => format!("expected a positive price, found {v} on {day}"),
+        _ => format!(
+            "{v:e} on {day} is not a plausible price (below {MIN_PRICE:e}); is the column right?"
+        ),
+    };
+    Err(located(cache, &a.source.file, row, column, msg))
 }
 
 fn unit_scale(unit: Unit) -> f64 {

@@ -104,12 +104,7 @@ impl Csv {
     }
     /// A date column, as days.
     pub fn days(&self, name: &str) -> Result<Vec<f64>> {
-        Ok(self
-            .frame
-            .dates(name)?
-            .into_iter()
-            .map(|d| d as f64)
-            .collect())
+        Ok(self.frame.dates(name)?.iter().map(|&d| d as f64).collect())
     }
     pub fn numbers(&self, name: &str) -> Result<Vec<f64>> {
         self.frame.numbers(name)
