@@ -139,25 +139,23 @@ pub struct Allocation {
 /// Switches and holding spells from the weights at each close (`weights[t * k + a]`).
 pub fn allocation(weights: &[f64], k: usize, dates: &[Date]) -> Allocation {
     let n = dates.len();
-    let held = |t: usize| -> Vec<bool> { (0..k).map(|a| weights[t * k + a] != 0.0).collect() };
+    let held = |t: usize| weights[t * k..(t + 1) * k].iter().map(|w| *w != 0.0);
     let mut switches = 0;
     let mut spells: Vec<(usize, usize)> = Vec::new(); // (first bar, end bar exclusive)
     let mut open: Option<usize> = None;
-    let mut prev = vec![false; k];
     for t in 0..n {
-        let now = held(t);
-        if t > 0 && now != prev {
+        let changed = t == 0 || !held(t).eq(held(t - 1));
+        if t > 0 && changed {
             switches += 1;
         }
-        if t == 0 || now != prev {
+        if changed {
             if let Some(s) = open.take() {
                 spells.push((s, t));
             }
-            if now.iter().any(|h| *h) {
+            if held(t).any(|h| h) {
                 open = Some(t);
             }
         }
-        prev = now;
     }
     if let Some(s) = open {
         spells.push((s, n));
@@ -493,30 +491,6 @@ mod tests {
         // days 8 -> 9, the last bar = 1).
         assert_eq!(a.average_holding_bars, 2.0);
         assert!((a.average_holding_days - 7.0 / 3.0).abs() < 1e-15);
-    }
-
-    /// Months of a run that starts and ends mid-month: the first starts from the first bar's
-    /// equity, the last ends on the last bar; a month without bars is absent, not zero.
-    #[test]
-    fn partial_first_and_last_months() {
-        let d = |y, m, day| crate::date::from_ymd(y, m, day);
-        let dates = [
-            d(2020, 1, 15),
-            d(2020, 1, 31),
-            d(2020, 3, 2),
-            d(2020, 3, 31),
-            d(2020, 4, 7),
-        ];
-        let e = [100.0, 110.0, 99.0, 104.0, 106.08];
-        let m = periods::monthly(&e, &dates);
-        let got: Vec<(&str, f64)> = m.iter().map(|p| (p.period.as_str(), p.ret)).collect();
-        assert_eq!(got.len(), 3, "{got:?}");
-        assert_eq!(got[0].0, "2020-01");
-        assert!((got[0].1 - 0.10).abs() < 1e-15);
-        assert_eq!(got[1].0, "2020-03");
-        assert!((got[1].1 - (104.0 / 110.0 - 1.0)).abs() < 1e-15);
-        assert_eq!(got[2].0, "2020-04");
-        assert!((got[2].1 - 0.02).abs() < 1e-12);
     }
 
     /// The fused curve metrics are bit-identical to the metric functions composed.

@@ -81,4 +81,28 @@ mod tests {
         assert_eq!(y.len(), 2);
         assert!((y[1].ret - 0.21).abs() < 1e-12); // 133.1 / 110
     }
+
+    /// Months of a run that starts and ends mid-month: the first starts from the first bar's
+    /// equity, the last ends on the last bar; a month without bars is absent, not zero.
+    #[test]
+    fn partial_first_and_last_months() {
+        let d = |y, m, day| from_ymd(y, m, day);
+        let dates = [
+            d(2020, 1, 15),
+            d(2020, 1, 31),
+            d(2020, 3, 2),
+            d(2020, 3, 31),
+            d(2020, 4, 7),
+        ];
+        let e = [100.0, 110.0, 99.0, 104.0, 106.08];
+        let m = monthly(&e, &dates);
+        let got: Vec<(&str, f64)> = m.iter().map(|p| (p.period.as_str(), p.ret)).collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(got[0].0, "2020-01");
+        assert!((got[0].1 - 0.10).abs() < 1e-15);
+        assert_eq!(got[1].0, "2020-03");
+        assert!((got[1].1 - (104.0 / 110.0 - 1.0)).abs() < 1e-15);
+        assert_eq!(got[2].0, "2020-04");
+        assert!((got[2].1 - 0.02).abs() < 1e-12);
+    }
 }
