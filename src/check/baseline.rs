@@ -1,7 +1,7 @@
 //! The baseline file: what it records of a run, how it is written (stable order, shortest
 //! round-trip floats) and read back (every problem with its line and key).
 
-use crate::error::{Diagnostics, Error, Result};
+use crate::error::{Diagnostics, Result};
 use crate::pipeline::Outcome;
 use crate::report;
 use crate::spec::reader::{Cx, Table};
@@ -288,16 +288,4 @@ fn float_of(v: &Value) -> Option<f64> {
         Value::Integer(i) => Some(*i as f64),
         _ => None,
     }
-}
-
-pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::io(format!("cannot create folder {}", dir.display()), e))?;
-    }
-    let tmp = path.with_extension(format!("toml.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, text)
-        .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
-    std::fs::rename(&tmp, path)
-        .map_err(|e| Error::io(format!("cannot replace {}", path.display()), e))
 }

@@ -22,8 +22,8 @@ pub use render::{counts, summary_line, Format, Render};
 
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::pipeline::{self, Outcome};
+use crate::report::write_atomically;
 use crate::spec::CheckSpec;
-use baseline::write_atomically;
 use std::path::{Path, PathBuf};
 
 /// Strategy files named by `paths`: files as given, folders' `*.toml` files (not recursive,

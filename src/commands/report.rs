@@ -3,19 +3,13 @@
 use super::run::stdout_error;
 use super::Status;
 use crate::error::Result;
-use crate::report::html;
+use crate::report::{html, write_atomically};
 use std::io::Write;
 use std::path::Path;
 
 pub fn run(dir: &Path, out: &mut dyn Write) -> Result<Status> {
-    let page = html::render(dir)?;
     let path = dir.join(html::FILE);
-    // Written beside, then renamed: a failure never leaves half a page.
-    let tmp = dir.join(format!(".{}.tmp-{}", html::FILE, std::process::id()));
-    std::fs::write(&tmp, page)
-        .map_err(|e| crate::error::Error::io(format!("cannot write {}", tmp.display()), e))?;
-    std::fs::rename(&tmp, &path)
-        .map_err(|e| crate::error::Error::io(format!("cannot replace {}", path.display()), e))?;
+    write_atomically(&path, &html::render(dir)?)?;
     writeln!(out, "report: {}", path.display()).map_err(stdout_error)?;
     Ok(Status::Success)
 }

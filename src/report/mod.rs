@@ -248,6 +248,21 @@ pub fn write_file(dir: &Path, name: &str, text: &str) -> Result<()> {
     std::fs::write(&p, text).map_err(|e| Error::io(format!("cannot write {}", p.display()), e))
 }
 
+/// Writes one file atomically: into a temporary file beside it, then renamed over it, so a
+/// failure never leaves half a file (a baseline, a rebuilt report).
+pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create folder {}", dir.display()), e))?;
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, text)
+        .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
+    std::fs::rename(&tmp, path)
+        .map_err(|e| Error::io(format!("cannot replace {}", path.display()), e))
+}
+
 /// Fills a folder atomically: `fill` writes into a temporary folder beside `out`, which then
 /// replaces `out`. On failure nothing of the new folder remains and `out` is untouched.
 pub fn write_dir_atomically(out: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {

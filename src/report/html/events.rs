@@ -1,16 +1,10 @@
 //! The report of `rotor events`, from its folder's `summary.json`.
 
 use super::svg::{self, Lines, Series};
-use super::{figure, num_cell, page, read_json, section};
-use crate::error::Result;
+use super::{engine, figure, num_cell, number as f, page, section};
 use crate::report::{fixed, pct};
 use maud::{html, Markup};
 use serde_json::Value;
-use std::path::Path;
-
-fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap_or(f64::NAN)
-}
 
 fn p(v: &Value) -> String {
     if v.is_null() {
@@ -20,8 +14,7 @@ fn p(v: &Value) -> String {
     }
 }
 
-pub fn render(dir: &Path) -> Result<Markup> {
-    let doc = read_json(&dir.join("summary.json"))?;
+pub fn render(doc: &Value) -> Markup {
     let s = &doc["study"];
     let name = s["name"].as_str().unwrap_or("events").to_owned();
     let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
@@ -72,7 +65,7 @@ pub fn render(dir: &Path) -> Result<Markup> {
                 dt { "Period" } dd { (s["start"].as_str().unwrap_or("")) " to " (s["end"].as_str().unwrap_or("")) ", " (s["bars"]) " bars" }
                 dt { "Events" } dd { (events.len()) " (the condition held on " (s["condition_days"]) " days; cooldown " (s["cooldown"]) " bars)" }
                 dt { "Measured" } dd { (measure) }
-                dt { "Engine" } dd { "rotor " (doc["engine"]["version"].as_str().unwrap_or("")) }
+                dt { "Engine" } dd { (engine(doc)) }
             }
         }
         (section("horizons", "What came next", html! {
@@ -104,5 +97,5 @@ pub fn render(dir: &Path) -> Result<Markup> {
             } }
         }))
     };
-    Ok(page(&format!("{name}: rotor event study"), body))
+    page(&format!("{name}: rotor event study"), body)
 }

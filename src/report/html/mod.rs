@@ -20,45 +20,29 @@ use std::path::Path;
 /// The report's file name in an output folder.
 pub const FILE: &str = "report.html";
 
-/// What an output folder holds, by its files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Run,
-    Sweep,
-    Walkforward,
-    Events,
-}
-
-/// The kind of output folder `dir` is: `stats.json` for a run, else the schema of its
-/// `summary.json`.
-pub fn kind(dir: &Path) -> Result<Kind> {
+/// Builds the report of an output folder from its files: `stats.json` makes it a run's, else
+/// the schema of its `summary.json` says whose (read once, and handed to the page).
+pub fn render(dir: &Path) -> Result<String> {
     if dir.join("stats.json").is_file() {
-        return Ok(Kind::Run);
+        return Ok(run::render(dir)?.into_string());
     }
-    let summary = dir.join("summary.json");
-    let v = read_json(&summary).map_err(|_| {
-        Error::input(Diagnostic::new(
+    let path = dir.join("summary.json");
+    let summary: serde_json::Value = read_typed(&path).map_err(|e| match e {
+        Error::Io { .. } => Error::input(Diagnostic::new(
             dir,
             "not a rotor output folder: expected stats.json (rotor run) or summary.json (rotor sweep, walkforward or events)",
-        ))
-    })?;
-    match v["schema"].as_str().unwrap_or("") {
-        s if s.starts_with("rotor.sweep/") => Ok(Kind::Sweep),
-        s if s.starts_with("rotor.walkforward/") => Ok(Kind::Walkforward),
-        s if s.starts_with("rotor.events/") => Ok(Kind::Events),
-        other => Err(Error::input(
-            Diagnostic::new(&summary, format!("unknown schema \"{other}\"")).key("schema"),
         )),
-    }
-}
-
-/// Builds the report of an output folder from its files.
-pub fn render(dir: &Path) -> Result<String> {
-    let page = match kind(dir)? {
-        Kind::Run => run::render(dir)?,
-        Kind::Sweep => sweep::render_sweep(dir)?,
-        Kind::Walkforward => sweep::render_walkforward(dir)?,
-        Kind::Events => events::render(dir)?,
+        other => other,
+    })?;
+    let page = match summary["schema"].as_str().unwrap_or("") {
+        s if s.starts_with("rotor.sweep/") => sweep::render_sweep(dir, &summary)?,
+        s if s.starts_with("rotor.walkforward/") => sweep::render_walkforward(dir, &summary)?,
+        s if s.starts_with("rotor.events/") => events::render(&summary),
+        other => {
+            return Err(Error::input(
+                Diagnostic::new(&path, format!("unknown schema \"{other}\"")).key("schema"),
+            ))
+        }
     };
     Ok(page.into_string())
 }
@@ -68,16 +52,7 @@ pub fn write(dir: &Path) -> Result<()> {
     super::write_file(dir, FILE, &render(dir)?)
 }
 
-/// A JSON file of an output folder.
-pub(crate) fn read_json(path: &Path) -> Result<serde_json::Value> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-    serde_json::from_str(&text).map_err(|e| {
-        Error::input(Diagnostic::new(path, format!("not valid JSON: {e}")).line(e.line().max(1)))
-    })
-}
-
-/// A typed JSON file of an output folder.
+/// A JSON file of an output folder, typed (or a `serde_json::Value`).
 pub(crate) fn read_typed<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
@@ -112,6 +87,24 @@ impl Csv {
     pub fn text(&self, name: &str) -> Result<Vec<String>> {
         self.frame.text(name)
     }
+}
+
+/// A number of a `summary.json` (`null`, an undefined number, is NaN).
+pub(crate) fn number(v: &serde_json::Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+/// "rotor <version>" from a `summary.json`'s `engine`.
+pub(crate) fn engine(v: &serde_json::Value) -> String {
+    format!("rotor {}", v["engine"]["version"].as_str().unwrap_or(""))
+}
+
+/// The distinct values, ascending (the grid of a swept axis).
+pub(crate) fn distinct(v: &[f64]) -> Vec<f64> {
+    let mut u = v.to_vec();
+    u.sort_by(f64::total_cmp);
+    u.dedup();
+    u
 }
 
 /// A whole page: title, the header section's content, then the sections.

@@ -520,7 +520,7 @@ fn rolling_section(r: &Run, name: &str) -> Markup {
 
 fn distribution(r: &Run, name: &str) -> Markup {
     let e = &r.equity.equity;
-    let daily: Vec<f64> = e.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
+    let daily = crate::stats::returns::simple_returns(e);
     let monthly: Vec<f64> = r
         .stats
         .metrics

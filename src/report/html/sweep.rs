@@ -2,17 +2,13 @@
 //! and CSV files.
 
 use super::svg::{self, Lines, Series};
-use super::{figure, heat, num_cell, page, read_json, section, Csv};
+use super::{distinct, engine, figure, heat, num_cell, number as f, page, section, Csv};
 use crate::error::Result;
 use crate::report::fixed;
 use crate::stats::Metric;
 use maud::{html, Markup};
 use serde_json::Value;
 use std::path::Path;
-
-fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap_or(f64::NAN)
-}
 
 fn show(m: Metric, v: f64) -> String {
     match m {
@@ -21,10 +17,6 @@ fn show(m: Metric, v: f64) -> String {
         Metric::FinalEquity | Metric::TotalCosts => fixed(v, 2),
         _ => crate::report::pct(v),
     }
-}
-
-fn engine(v: &Value) -> String {
-    format!("rotor {}", v["engine"]["version"].as_str().unwrap_or(""))
 }
 
 /// The sweep's heatmap pairs: those written as `heatmap_<x>_<y>.svg`, else the first two axes.
@@ -43,8 +35,7 @@ fn heatmap_pairs(dir: &Path, axes: &[(String, String)]) -> Vec<(usize, usize)> {
     pairs
 }
 
-pub fn render_sweep(dir: &Path) -> Result<Markup> {
-    let s = read_json(&dir.join("summary.json"))?;
+pub fn render_sweep(dir: &Path, s: &Value) -> Result<Markup> {
     let csv = Csv::read(&dir.join("sweep.csv"))?;
     let name = s["strategy"].as_str().unwrap_or("strategy").to_owned();
     let rank =
@@ -77,12 +68,12 @@ pub fn render_sweep(dir: &Path) -> Result<Markup> {
             dl.facts {
                 dt { "Variants" } dd { (s["variants"]) " (" (s["variants_before_constraints"]) " before constraints)" }
                 dt { "Swept" } dd { @for (i, (n, p)) in axes.iter().enumerate() {
-                    @if i > 0 { ", " } code { (p) } " (" (n) ", " (axis_values[i].iter().fold(Vec::new(), |mut u: Vec<f64>, x| { if !u.contains(x) { u.push(*x) } u }).len()) " values)" } }
+                    @if i > 0 { ", " } code { (p) } " (" (n) ", " (distinct(&axis_values[i]).len()) " values)" } }
                 @if let Some(c) = s["constraints"].as_array().filter(|c| !c.is_empty()) {
                     dt { "Constraints" } dd { @for x in c { code { (x.as_str().unwrap_or("")) } " " } }
                 }
                 dt { "Ranked by" } dd { (rank.name()) }
-                dt { "Engine" } dd { (engine(&s)) }
+                dt { "Engine" } dd { (engine(s)) }
             }
         }
         (section("ranking", "Best variants", html! {
@@ -135,17 +126,7 @@ fn heatmap(
     (xa, ya): (usize, usize),
     best: usize,
 ) -> Markup {
-    let uniq = |v: &[f64]| {
-        let mut u: Vec<f64> = Vec::new();
-        for x in v {
-            if !u.contains(x) {
-                u.push(*x);
-            }
-        }
-        u.sort_by(f64::total_cmp);
-        u
-    };
-    let (xs, ys) = (uniq(&cols[xa]), uniq(&cols[ya]));
+    let (xs, ys) = (distinct(&cols[xa]), distinct(&cols[ya]));
     let mut grid = vec![vec![f64::NAN; xs.len()]; ys.len()];
     for (i, v) in values.iter().enumerate() {
         let x = xs.iter().position(|a| *a == cols[xa][i]).unwrap_or(0);
@@ -196,8 +177,7 @@ fn heatmap(
     )
 }
 
-pub fn render_walkforward(dir: &Path) -> Result<Markup> {
-    let s = read_json(&dir.join("summary.json"))?;
+pub fn render_walkforward(dir: &Path, s: &Value) -> Result<Markup> {
     let r = &s["result"];
     let name = s["strategy"].as_str().unwrap_or("strategy").to_owned();
     let metric = r["metric"].as_str().unwrap_or("sharpe").to_owned();
@@ -223,7 +203,7 @@ pub fn render_walkforward(dir: &Path) -> Result<Markup> {
                 dt { "Windows" } dd { (windows.len()) " (" (if r["anchored"].as_bool() == Some(true) { "anchored" } else { "rolling" }) ")" }
                 dt { "Variants" } dd { (s["variants"]) }
                 dt { "Chosen by" } dd { (metric) " over each training span" }
-                dt { "Engine" } dd { (engine(&s)) }
+                dt { "Engine" } dd { (engine(s)) }
             }
         }
         (section("equity", "Out-of-sample equity", html! {
