@@ -9,6 +9,7 @@ use super::value::{Node, Value};
 use crate::date::{self, Date};
 use std::ops::Range;
 use std::path::PathBuf;
+use toml::Spanned;
 
 /// Keys of the shared sections, for a file's list of allowed top-level keys.
 pub(crate) const COMMON_KEYS: &[&str] = &[
@@ -251,18 +252,18 @@ pub(crate) fn named<T>(
         return vec![];
     };
     entries(cx, &t, section, what)
-        .filter_map(|(name, node, key)| Some((name.to_owned(), read(cx, node, &key)?)))
+        .filter_map(|(name, node, key)| Some((name.get_ref().clone(), read(cx, node, &key)?)))
         .collect()
 }
 
 /// The entries of a table whose keys are names usable in expressions, each name checked:
-/// (name, value, key path).
+/// (name with its place, value, key path).
 fn entries<'t>(
     cx: &mut Cx,
     t: &Table<'t>,
     section: &str,
     what: &str,
-) -> impl Iterator<Item = (&'t str, &'t Node, String)> {
+) -> impl Iterator<Item = (&'t Spanned<String>, &'t Node, String)> {
     for (k, _) in t.entries {
         if !valid_name(k.get_ref()) {
             cx.err(
@@ -275,7 +276,7 @@ fn entries<'t>(
     let section = section.to_owned();
     t.entries
         .iter()
-        .map(move |(k, node)| (k.get_ref().as_str(), node, join(&section, k.get_ref())))
+        .map(move |(k, node)| (k, node, join(&section, k.get_ref())))
 }
 
 pub(crate) fn read_params(cx: &mut Cx, top: &mut Table) -> Vec<(String, f64)> {
@@ -330,8 +331,7 @@ pub(crate) fn read_assets(cx: &mut Cx, top: &mut Table) -> Vec<AssetSpec> {
         cx.err(&span, "assets", "expected at least one traded asset");
     }
     let mut out = Vec::new();
-    let spans: Vec<Range<usize>> = t.entries.iter().map(|(k, _)| k.span()).collect();
-    for ((name, node, key), span) in entries(cx, &t, "assets", "asset").zip(spans) {
+    for (name, node, key) in entries(cx, &t, "assets", "asset") {
         let Some(mut at) = table_of(cx, node, &key) else {
             continue;
         };
@@ -373,11 +373,11 @@ pub(crate) fn read_assets(cx: &mut Cx, top: &mut Table) -> Vec<AssetSpec> {
         // report a second, misleading "unknown name" (the run is refused anyway).
         let source = source.unwrap_or_else(|| placeholder_source(node.span()));
         out.push(AssetSpec {
-            name: name.to_owned(),
+            name: name.get_ref().clone(),
             source,
             open,
             missing,
-            span,
+            span: name.span(),
         });
     }
     out
@@ -400,8 +400,7 @@ pub(crate) fn read_series(cx: &mut Cx, top: &mut Table) -> Vec<SeriesSpec> {
         return vec![];
     };
     let mut out = Vec::new();
-    let spans: Vec<Range<usize>> = t.entries.iter().map(|(k, _)| k.span()).collect();
-    for ((name, node, key), name_span) in entries(cx, &t, "series", "series").zip(spans) {
+    for (name, node, key) in entries(cx, &t, "series", "series") {
         let Some(mut st) = table_of(cx, node, &key) else {
             continue;
         };
@@ -433,7 +432,7 @@ pub(crate) fn read_series(cx: &mut Cx, top: &mut Table) -> Vec<SeriesSpec> {
             let (file, span) = file.unwrap_or_default();
             let column = column.map(|c| c.0).unwrap_or_default();
             out.push(SeriesSpec {
-                name: name.to_owned(),
+                name: name.get_ref().clone(),
                 source: Source {
                     file: PathBuf::from(file),
                     column,
@@ -444,7 +443,7 @@ pub(crate) fn read_series(cx: &mut Cx, top: &mut Table) -> Vec<SeriesSpec> {
                 },
                 lag_days,
                 max_stale_days,
-                span: name_span,
+                span: name.span(),
             });
         }
     }
