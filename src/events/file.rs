@@ -22,7 +22,7 @@ pub enum Measure {
 }
 
 /// `[bootstrap]`: how the intervals and p-values are drawn.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Bootstrap {
     pub samples: usize,
     pub block: usize,

@@ -85,10 +85,9 @@ pub struct Study {
 #[derive(Debug, Clone, Serialize)]
 pub struct BootstrapInfo {
     pub method: &'static str,
-    pub samples: usize,
-    pub block: usize,
-    pub seed: u64,
-    pub confidence: f64,
+    /// The settings used (written beside `method` in `summary.json`).
+    #[serde(flatten)]
+    pub settings: Bootstrap,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -237,10 +236,7 @@ pub fn study(spec: &EventSpec, panel: &Panel) -> Result<Study> {
         horizons,
         bootstrap: BootstrapInfo {
             method: "circular block bootstrap of daily returns over the whole sample",
-            samples: spec.bootstrap.samples,
-            block: spec.bootstrap.block,
-            seed: spec.bootstrap.seed,
-            confidence: spec.bootstrap.confidence,
+            settings: spec.bootstrap.clone(),
         },
         path,
     })

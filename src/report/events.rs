@@ -124,7 +124,7 @@ pub fn text(s: &Study) -> String {
         "all med",
         "all hit",
         "diff",
-        format!("{:.0}% interval", b.confidence * 100.0),
+        format!("{:.0}% interval", b.settings.confidence * 100.0),
         "p"
     );
     for h in &s.horizons {
@@ -153,7 +153,7 @@ pub fn text(s: &Study) -> String {
     let _ = writeln!(
         out,
         "\nInterval and p-value: {} ({} samples, blocks of {} bars, seed {}); the interval is for the difference of means, the p-value two-sided for no difference.",
-        b.method, b.samples, b.block, b.seed
+        b.method, b.settings.samples, b.settings.block, b.settings.seed
     );
     out
 }
