@@ -11,11 +11,6 @@ use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// A metric a baseline may record, by name.
-pub fn checked_metric(name: &str) -> Option<Metric> {
-    Metric::from_name(name).filter(|m| Metric::CHECKED.contains(m))
-}
-
 /// Version of the baseline layout.
 pub const BASELINE_SCHEMA: i64 = 1;
 
@@ -232,7 +227,7 @@ impl Baseline {
         if let Some(t) = top.table(&mut cx, "tolerances") {
             for (k, node) in t.entries {
                 let key = format!("tolerances.{}", k.get_ref());
-                let Some(m) = checked_metric(k.get_ref()) else {
+                let Some(m) = Metric::checked(k.get_ref()) else {
                     cx.err(
                         &k.span(),
                         &key,

@@ -207,7 +207,7 @@ pub(crate) fn read_check(cx: &mut Cx, top: &mut Table) -> CheckSpec {
     if let Some(tt) = t.table(cx, "tolerances") {
         for (k, node) in tt.entries {
             let key = join("check.tolerances", k.get_ref());
-            let Some(m) = crate::check::baseline::checked_metric(k.get_ref()) else {
+            let Some(m) = crate::stats::Metric::checked(k.get_ref()) else {
                 cx.err(
                     &k.span(),
                     &key,

@@ -82,6 +82,11 @@ impl Metric {
         Metric::ALL.into_iter().find(|m| m.name() == name)
     }
 
+    /// A metric a `rotor check` baseline records (one of [`Metric::CHECKED`]), by name.
+    pub fn checked(name: &str) -> Option<Metric> {
+        Metric::from_name(name).filter(|m| Metric::CHECKED.contains(m))
+    }
+
     /// Whether a larger value is better; `None` for metrics with no better direction (a
     /// trade count, time in the market), which cannot rank variants.
     pub fn higher_is_better(self) -> Option<bool> {
