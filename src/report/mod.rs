@@ -451,6 +451,24 @@ pub const SUMMARY_ROWS: &[Row] = &[
     ("Final equity", "final_equity", |s| f2(s.final_equity)),
 ];
 
+/// The relative metrics' columns (terminal heading, report heading, cell), for the terminal
+/// summary and the report's `summary` section alike.
+pub type RelativeColumn = (
+    &'static str,
+    &'static str,
+    fn(&stats::relative::Relative) -> Cell,
+);
+
+pub const RELATIVE_COLUMNS: &[RelativeColumn] = &[
+    ("beta", "beta", |r| f2(r.beta)),
+    ("alpha", "alpha", |r| p(r.alpha)),
+    ("corr", "correlation", |r| f2(r.correlation)),
+    ("TE", "tracking error", |r| p(r.tracking_error)),
+    ("IR", "information ratio", |r| f2(r.information_ratio)),
+    ("up cap", "up capture", |r| f2(r.up_capture)),
+    ("down cap", "down capture", |r| f2(r.down_capture)),
+];
+
 /// The terminal summary: the strategy beside its benchmarks, then relative metrics.
 pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report) -> String {
     let mut cols: Vec<(&str, &Stats)> = vec![(strategy.name.as_str(), &report.strategy)];
@@ -503,24 +521,17 @@ pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report)
         out.push('\n');
     }
     if !report.strategy.relative.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nAgainst benchmarks   {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
-            "beta", "alpha", "corr", "TE", "IR", "up cap", "down cap"
-        );
+        let _ = write!(out, "\nAgainst benchmarks  ");
+        for (short, _, _) in RELATIVE_COLUMNS {
+            let _ = write!(out, " {short:>8}");
+        }
+        out.push('\n');
         for r in &report.strategy.relative {
-            let _ = writeln!(
-                out,
-                "  {:18} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
-                r.benchmark,
-                fixed(r.beta, 2),
-                pct(r.alpha),
-                fixed(r.correlation, 2),
-                pct(r.tracking_error),
-                fixed(r.information_ratio, 2),
-                fixed(r.up_capture, 2),
-                fixed(r.down_capture, 2)
-            );
+            let _ = write!(out, "  {:18}", r.benchmark);
+            for (_, _, cell) in RELATIVE_COLUMNS {
+                let _ = write!(out, " {:>8}", cell(r).text);
+            }
+            out.push('\n');
         }
     }
     out

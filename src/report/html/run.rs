@@ -5,7 +5,7 @@ use super::svg::{self, Lines, Series};
 use super::{figure, heat, num_cell, page, read_typed, section, Csv};
 use crate::data::InputFile;
 use crate::error::Result;
-use crate::report::{fixed, pct, Calendar, SUMMARY_ROWS};
+use crate::report::{fixed, pct, Calendar, RELATIVE_COLUMNS, SUMMARY_ROWS};
 use crate::stats::rolling::rolling;
 use crate::stats::Stats;
 use maud::{html, Markup};
@@ -218,14 +218,13 @@ fn summary(r: &Run, name: &str) -> Markup {
             @if !rel.is_empty() {
                 p.muted { "Against the benchmarks (daily returns; alpha annualised, capture ratios arithmetic):" }
                 div.wide { table {
-                    thead { tr { th { "benchmark" } th.num { "beta" } th.num { "alpha" } th.num { "correlation" }
-                        th.num { "tracking error" } th.num { "information ratio" } th.num { "up capture" } th.num { "down capture" } } }
+                    thead { tr { th { "benchmark" } @for (_, long, _) in RELATIVE_COLUMNS { th.num { (long) } } } }
                     tbody { @for x in rel { tr {
                         td { (x.benchmark) }
-                        (num_cell(&fixed(x.beta, 2), x.beta)) (num_cell(&pct(x.alpha), x.alpha))
-                        (num_cell(&fixed(x.correlation, 2), x.correlation)) (num_cell(&pct(x.tracking_error), x.tracking_error))
-                        (num_cell(&fixed(x.information_ratio, 2), x.information_ratio))
-                        (num_cell(&fixed(x.up_capture, 2), x.up_capture)) (num_cell(&fixed(x.down_capture, 2), x.down_capture))
+                        @for (_, _, cell) in RELATIVE_COLUMNS {
+                            @let c = cell(x);
+                            (num_cell(&c.text, c.value.unwrap_or(f64::NAN)))
+                        }
                     } } }
                 } }
             }
