@@ -395,3 +395,46 @@ weights = {{ cash = 1 }}
         "{held_days} held vs {turn_days} turn-of-month bars"
     );
 }
+
+/// Walk-forward windows use the warm-up: each window's training metric is that of the variant's
+/// own run (warm on `start`), and without warm-up the first window sees a cold start.
+#[test]
+fn walkforward_training_windows_use_the_warmup() {
+    use rotor::stats::Metric;
+    use rotor::sweep::walkforward as wf;
+    let d = data();
+    let start = &d.dates[300];
+    let metric_of = |head: &str| {
+        let s = strategy(&d, "wf.toml", &format!("start = \"{start}\"\n{head}"));
+        let strategy = rotor::spec::load(&s).unwrap();
+        let panel = rotor::data::load_panel(&strategy).unwrap();
+        let sw = rotor::sweep::build(&strategy, &["params.lookback=40,63".into()]).unwrap();
+        let windows = wf::windows(
+            &panel.dates,
+            wf::Span::Bars(150),
+            wf::Span::Bars(50),
+            wf::Span::Bars(50),
+            false,
+        )
+        .unwrap();
+        let r = wf::run(&strategy, &panel, &sw, &windows, Metric::TotalReturn, false).unwrap();
+        // The chosen variant's training metric, recomputed from its plain (warm) run.
+        let w0 = &windows[0];
+        let v = r.windows[0].variant;
+        let plan = rotor::plan::compile(&rotor::sweep::apply(&strategy, &sw.axes, &sw.variants[v]))
+            .unwrap();
+        let run = sim::run(&panel, &plan);
+        let e = &run.equity[w0.train.clone()];
+        let want = e[e.len() - 1] / e[0] - 1.0;
+        assert!((r.windows[0].train_metric - want).abs() < 1e-12, "{head}");
+        (r.windows[0].train_metric, run.first_known)
+    };
+    let (warm, first_warm) = metric_of("");
+    let (cold, first_cold) = metric_of("warmup = 0");
+    assert_eq!(first_warm, Some(0));
+    assert!(first_cold.unwrap() > 0);
+    assert_ne!(
+        warm, cold,
+        "the first training window should differ without warm-up"
+    );
+}
