@@ -492,8 +492,9 @@ pub(crate) fn read_cash(cx: &mut Cx, top: &mut Table) -> CashSpec {
             cash.day_count = v as u32;
         }
     }
-    cash.financing_spread_bps = t.non_negative(cx, "financing_spread_bps", 0.0);
-    cash.borrow_fee_bps = t.non_negative(cx, "borrow_fee_bps", 0.0);
+    cash.financing_spread_bps =
+        t.non_negative(cx, "financing_spread_bps", cash.financing_spread_bps);
+    cash.borrow_fee_bps = t.non_negative(cx, "borrow_fee_bps", cash.borrow_fee_bps);
     t.finish(
         cx,
         &[

@@ -76,14 +76,12 @@ pub(crate) fn read_rebalance(cx: &mut Cx, top: &mut Table) -> RebalanceSpec {
             r.drift_band = Some(b);
         }
     }
-    r.min_hold = t
-        .integer(cx, "min_hold", 0)
-        .map(|v| v.0 as usize)
-        .unwrap_or(0);
-    r.enter_immediately = t
-        .boolean(cx, "enter_immediately")
-        .map(|b| b.0)
-        .unwrap_or(false);
+    if let Some((v, _)) = t.integer(cx, "min_hold", 0) {
+        r.min_hold = v as usize;
+    }
+    if let Some((b, _)) = t.boolean(cx, "enter_immediately") {
+        r.enter_immediately = b;
+    }
     t.finish(
         cx,
         &[
@@ -122,10 +120,10 @@ pub(crate) fn read_execution(cx: &mut Cx, top: &mut Table, assets: &[AssetSpec])
             }
         }
     }
-    e.commission_bps = t.non_negative(cx, "commission_bps", 0.0);
-    e.fixed_cost = t.non_negative(cx, "fixed_cost", 0.0);
-    e.slippage_bps = t.non_negative(cx, "slippage_bps", 0.0);
-    e.min_trade_bps = t.non_negative(cx, "min_trade_bps", 1.0);
+    e.commission_bps = t.non_negative(cx, "commission_bps", e.commission_bps);
+    e.fixed_cost = t.non_negative(cx, "fixed_cost", e.fixed_cost);
+    e.slippage_bps = t.non_negative(cx, "slippage_bps", e.slippage_bps);
+    e.min_trade_bps = t.non_negative(cx, "min_trade_bps", e.min_trade_bps);
     t.finish(
         cx,
         &[
@@ -203,7 +201,7 @@ pub(crate) fn read_check(cx: &mut Cx, top: &mut Table) -> CheckSpec {
     let Some(mut t) = top.table(cx, "check") else {
         return c;
     };
-    c.tolerance = t.non_negative(cx, "tolerance", DEFAULT_TOLERANCE);
+    c.tolerance = t.non_negative(cx, "tolerance", c.tolerance);
     if let Some(tt) = t.table(cx, "tolerances") {
         for (k, node) in tt.entries {
             let key = join("check.tolerances", k.get_ref());
@@ -229,7 +227,7 @@ pub(crate) fn read_check(cx: &mut Cx, top: &mut Table) -> CheckSpec {
             }
         }
     }
-    c.hashes = t.boolean(cx, "hashes").map(|b| b.0).unwrap_or(true);
+    c.hashes = t.boolean(cx, "hashes").map_or(c.hashes, |b| b.0);
     t.finish(cx, &["tolerance", "tolerances", "hashes"]);
     c
 }
