@@ -53,12 +53,23 @@ pub struct Outcome {
 
 pub fn run_prepared(prepared: Prepared) -> Outcome {
     let runs = sim::run_with_benchmarks(&prepared.panel, &prepared.plan);
-    let report = report::build(&prepared.panel, &runs);
+    let report = report::build(&prepared.panel, &runs, regimes_held(&prepared));
     Outcome {
         prepared,
         runs,
         report,
     }
+}
+
+/// Which of the strategy's regimes held at each close of the run.
+pub fn regimes_held(p: &Prepared) -> report::regimes::Held {
+    let held = crate::signal::eval_regimes(&p.plan, &p.panel);
+    p.strategy
+        .regimes
+        .iter()
+        .zip(held)
+        .map(|((name, src), h)| (name.clone(), src.text.clone(), h))
+        .collect()
 }
 
 /// Prepares and runs several strategies in parallel; results in input order.

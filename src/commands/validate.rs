@@ -5,6 +5,7 @@ use super::Status;
 use crate::date;
 use crate::error::{Diagnostics, Error, Result};
 use crate::pipeline;
+use crate::report::regimes;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -13,16 +14,22 @@ pub fn validate(paths: &[PathBuf], out: &mut dyn Write) -> Result<Status> {
     let mut lines = Vec::new();
     for p in paths {
         match pipeline::prepare(p) {
-            Ok(pr) => lines.push(format!(
-                "ok: {} ({}): {} assets, {} bars from {} to {}, {} warm-up bars",
-                p.display(),
-                pr.strategy.name,
-                pr.panel.asset_names.len(),
-                pr.panel.len(),
-                date::format(pr.panel.dates[0]),
-                date::format(pr.panel.dates[pr.panel.len() - 1]),
-                pr.panel.warmup
-            )),
+            Ok(pr) => {
+                lines.push(format!(
+                    "ok: {} ({}): {} assets, {} bars from {} to {}, {} warm-up bars",
+                    p.display(),
+                    pr.strategy.name,
+                    pr.panel.asset_names.len(),
+                    pr.panel.len(),
+                    date::format(pr.panel.dates[0]),
+                    date::format(pr.panel.dates[pr.panel.len() - 1]),
+                    pr.panel.warmup
+                ));
+                let held = pipeline::regimes_held(&pr);
+                for w in regimes::warnings(&pr.strategy, &pr.panel, &held) {
+                    lines.push(format!("warning: {w}"));
+                }
+            }
             Err(Error::Input(d)) => errors.extend(d),
             Err(e) => return Err(e),
         }

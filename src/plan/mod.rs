@@ -108,6 +108,8 @@ pub struct Plan {
     /// Expressions a command evaluates besides the signals (an event study's condition and
     /// its inputs), compiled in the strategy's namespace; see [`compile_with`].
     pub extra: Vec<Node>,
+    /// `[regimes]`: (name, condition), in file order; see [`crate::signal::eval_regimes`].
+    pub regimes: Vec<(String, Node)>,
 }
 
 struct Names<'a> {
@@ -552,6 +554,14 @@ pub fn compile_with(s: &Strategy, extra: &[ExprSrc]) -> Result<Plan> {
         .iter()
         .map(|src| c.expr(src, None).unwrap_or(Node::Const(f64::NAN)))
         .collect();
+    let regimes = s
+        .regimes
+        .iter()
+        .map(|(name, src)| {
+            let n = c.expr(src, None).unwrap_or(Node::Const(f64::NAN));
+            (name.clone(), n)
+        })
+        .collect();
     let e = &s.execution;
     let plan = Plan {
         n_assets: s.assets.len(),
@@ -571,6 +581,7 @@ pub fn compile_with(s: &Strategy, extra: &[ExprSrc]) -> Result<Plan> {
         initial_capital: s.initial_capital,
         benchmarks,
         extra,
+        regimes,
     };
     c.diags.into_result(plan)
 }
@@ -605,6 +616,7 @@ impl Plan {
             initial_capital: self.initial_capital,
             benchmarks: vec![],
             extra: vec![],
+            regimes: vec![],
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod events;
 pub mod html;
+pub mod regimes;
 pub mod sweep;
 
 use crate::data::Panel;
@@ -111,15 +112,31 @@ struct StatsFile<'a> {
     conventions: Conventions,
     metrics: &'a Stats,
     benchmarks: Vec<BenchmarkOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    regimes: Option<&'a stats::regime::Regimes>,
 }
 
 /// The full result of `rotor run`: statistics of the strategy and each benchmark.
 pub struct Report {
     pub strategy: Stats,
     pub benchmarks: Vec<(String, Stats)>,
+    /// Performance by regime (`None` without `[regimes]`).
+    pub regimes: Option<stats::regime::Regimes>,
+    /// Which regimes held at each close.
+    pub held: regimes::Held,
 }
 
-pub fn build(panel: &Panel, runs: &Runs) -> Report {
+/// The statistics of a run and its benchmarks; `held` says which regimes held at each close.
+pub fn build(panel: &Panel, runs: &Runs, held: regimes::Held) -> Report {
+    let regimes = (!held.is_empty()).then(|| {
+        let r = stats::returns::simple_returns(&runs.strategy.equity);
+        let b: Vec<(String, Vec<f64>)> = runs
+            .benchmarks
+            .iter()
+            .map(|(n, b)| (n.clone(), stats::returns::simple_returns(&b.equity)))
+            .collect();
+        stats::regime::compute(&held, &r, &panel.cash_ret[1..], &b)
+    });
     Report {
         strategy: stats::compute(panel, &runs.strategy, &runs.benchmarks),
         benchmarks: runs
@@ -127,6 +144,8 @@ pub fn build(panel: &Panel, runs: &Runs) -> Report {
             .iter()
             .map(|(n, r)| (n.clone(), stats::compute(panel, r, &[])))
             .collect(),
+        regimes,
+        held,
     }
 }
 
@@ -165,6 +184,7 @@ pub fn stats_json(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Repo
                 metrics: s,
             })
             .collect(),
+        regimes: report.regimes.as_ref(),
     };
     // Serialising plain structs of numbers and strings cannot fail; NaN and infinities become null.
     let mut s =
@@ -320,6 +340,9 @@ pub fn write_outputs(
         write_file(tmp, "equity.csv", &equity_csv(panel, runs))?;
         write_file(tmp, "weights.csv", &weights_csv(panel, &runs.strategy))?;
         write_file(tmp, "trades.csv", &trades_csv(panel, &runs.strategy))?;
+        if !report.held.is_empty() {
+            write_file(tmp, regimes::FILE, &regimes::csv(panel, &report.held))?;
+        }
         if files.charts {
             let dd = stats::drawdown::series(&runs.strategy.equity);
             let mut lines = vec![plot::Line {
@@ -532,6 +555,12 @@ pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report)
                 let _ = write!(out, " {:>8}", cell(r).text);
             }
             out.push('\n');
+        }
+    }
+    if let Some(r) = &report.regimes {
+        out.push_str(&regimes::summary(&strategy.name, r));
+        for w in regimes::warnings(strategy, panel, &report.held) {
+            let _ = writeln!(out, "warning: {w}");
         }
     }
     out

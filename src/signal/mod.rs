@@ -440,6 +440,29 @@ pub fn eval_extra(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Vec<Vec<f
         .collect()
 }
 
+/// Whether each regime of the plan held at the close of each of the run's bars: its condition
+/// evaluated like a signal (on the history, so lookbacks are filled by the warm-up), true when
+/// non-zero; an unknown (NaN) value is "not in the regime".
+pub fn eval_regimes(plan: &Plan, panel: &Panel) -> Vec<Vec<bool>> {
+    if plan.regimes.is_empty() {
+        return vec![];
+    }
+    let signals = eval_signals(plan, panel);
+    let cx = Ctx {
+        panel: panel.history(),
+        signals: &signals,
+    };
+    plan.regimes
+        .iter()
+        .map(|(_, node)| {
+            eval(node, &cx)[panel.warmup..]
+                .iter()
+                .map(|v| *v != 0.0 && !v.is_nan())
+                .collect()
+        })
+        .collect()
+}
+
 /// Turns rules into per-bar target weights for the run's bars. Rules are tried in order; the
 /// first whose condition is true wins; an unknown (NaN) condition before any true one leaves
 /// the bar undecided. Conditions and scores are evaluated on [`Panel::history`] (`signals` as

@@ -36,6 +36,7 @@ const STRATEGY_KEYS: &[&str] = &[
     "benchmarks",
     "check",
     "sweep",
+    "regimes",
 ];
 
 /// Reads and checks a strategy file. Relative data paths are resolved against the current
@@ -97,6 +98,8 @@ fn read_strategy(cx: &mut Cx, top: &mut Table) -> Strategy {
     let execution = trading::read_execution(cx, top, &c.assets);
     let benchmarks = trading::read_benchmarks(cx, top);
     let check = trading::read_check(cx, top);
+    // Regimes are labels of conditions, not names in expressions: the same checks as signals.
+    let regimes = common::named(cx, top, "regimes", "regime", common::expr_src);
     // [sweep] is read by `rotor sweep` / `rotor walkforward` (crate::sweep); a run ignores it.
     let _ = top.get("sweep");
     Strategy {
@@ -107,6 +110,7 @@ fn read_strategy(cx: &mut Cx, top: &mut Table) -> Strategy {
         execution,
         benchmarks,
         check,
+        regimes,
         ..Strategy::from_common(&PathBuf::new(), "", c)
     }
 }

@@ -307,6 +307,9 @@ pub struct Strategy {
     pub execution: ExecutionSpec,
     pub benchmarks: Vec<BenchmarkSpec>,
     pub check: CheckSpec,
+    /// `[regimes]`: named conditions the results are broken down by, in file order.
+    #[serde(serialize_with = "ser_pairs")]
+    pub regimes: Vec<(String, ExprSrc)>,
     /// The file this came from, and its text (for error positions found later).
     #[serde(skip)]
     pub path: PathBuf,
@@ -356,6 +359,7 @@ impl Strategy {
             execution: ExecutionSpec::default(),
             benchmarks: vec![],
             check: CheckSpec::default(),
+            regimes: vec![],
             path: path.to_path_buf(),
             text: text.to_owned(),
         }

@@ -10,6 +10,7 @@ pub mod drawdown;
 pub mod metric;
 pub mod periods;
 pub mod probability;
+pub mod regime;
 pub mod relative;
 pub mod returns;
 pub mod rolling;
