@@ -286,3 +286,56 @@ fn committed_baselines_match_the_shipped_strategies() {
     let o = rotor(&["check", "strategies"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }
+
+#[test]
+fn regime_metrics_are_checked_when_the_baseline_has_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("strategies");
+    std::fs::create_dir_all(&s).unwrap();
+    let f = s.join("small_large_momentum.toml");
+    let base = std::fs::read_to_string("strategies/small_large_momentum.toml").unwrap();
+    let with = |regimes: &str| std::fs::write(&f, format!("{base}\n[regimes]\n{regimes}")).unwrap();
+    with("january = \"month() == 1\"\nlarge_fell = \"ret(large, 21) < 0\"\n");
+    assert_eq!(rotor(&["check", "--bless", p(&s)]).status.code(), Some(0));
+    let bfile = s.join("baselines/small-large-momentum.toml");
+    let written = std::fs::read_to_string(&bfile).unwrap();
+    assert!(
+        written.contains("\n[regimes.january]\nshare = "),
+        "{written}"
+    );
+    assert!(written.contains("\n[regimes.large_fell]\n"), "{written}");
+    let o = rotor(&["check", p(&s)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+
+    // Another condition under the same name: the regime's rows drift, nothing else does.
+    with("january = \"month() == 2\"\nlarge_fell = \"ret(large, 21) < 0\"\n");
+    let o = rotor(&["check", p(&s)]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let drifted: Vec<&str> = out.lines().filter(|l| l.ends_with("DRIFT")).collect();
+    assert!(!drifted.is_empty(), "{out}");
+    assert!(
+        drifted.iter().all(|l| l.contains("regimes.january.")),
+        "{out}"
+    );
+    assert!(out.contains("regimes.january.share"), "{out}");
+
+    // A regime the strategy no longer has: bad input at the baseline's line and column.
+    with("jan = \"month() == 1\"\nlarge_fell = \"ret(large, 21) < 0\"\n");
+    let o = rotor(&["check", p(&s)]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    let line = written
+        .lines()
+        .position(|l| l == "[regimes.january]")
+        .unwrap()
+        + 1;
+    assert!(
+        out.contains(&format!(
+            "{}:{line}:10: `regimes.january`: unknown regime `january`",
+            bfile.display()
+        )),
+        "{out}"
+    );
+    assert!(out.contains("has the regimes jan, large_fell"), "{out}");
+}

@@ -399,3 +399,69 @@ fn report_renders_in_headless_chromium() {
         );
     }
 }
+
+/// With `[regimes]`, the page has a `regimes` section after `drawdowns`, a shaded chart per group
+/// of exclusive regimes, and a table whose numbers are those of `stats.json`.
+#[test]
+fn regimes_section_shows_the_numbers_of_stats_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = rotor(&[
+        "run",
+        "strategies/rate_cycle_regimes.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-charts",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let doc = Html::parse_document(&std::fs::read_to_string(out.join("report.html")).unwrap());
+    let ids: Vec<String> = doc
+        .select(&sel("main > section"))
+        .map(|s| s.value().id().unwrap_or("").to_owned())
+        .collect();
+    let mut want: Vec<&str> = SECTIONS.to_vec();
+    want.insert(5, "regimes");
+    assert_eq!(ids, want);
+    // Fed cutting / hiking / on hold never overlap: one chart; VIX above / below 25: another.
+    let charts: Vec<_> = doc.select(&sel("#regimes svg")).collect();
+    assert_eq!(charts.len(), 2);
+    assert!(doc.select(&sel("#regimes svg rect.region")).count() > 100);
+    let stats = json(&out.join("stats.json"));
+    let rows = stats["regimes"]["rows"].as_array().unwrap();
+    let keys = [
+        "annual_return",
+        "volatility",
+        "sharpe",
+        "hit_rate",
+        "worst_drawdown",
+    ];
+    let mut checked = 0;
+    for r in rows {
+        let name = r["name"].as_str().unwrap();
+        let row = doc
+            .select(&sel(&format!("#regimes tr[data-key=\"{name}\"]")))
+            .next()
+            .unwrap();
+        let cells: Vec<Option<f64>> = row.select(&sel("td")).map(|c| value(&c)).collect();
+        assert_eq!(cells[1], r["days"].as_f64());
+        assert_eq!(cells[2], r["share"].as_f64());
+        assert_eq!(cells[3], r["spells"].as_f64());
+        for (k, c) in keys.iter().zip(&cells[4..]) {
+            assert_eq!(*c, r["strategy"][k].as_f64(), "{name} {k}");
+            checked += 1;
+        }
+        let b = &r["benchmarks"][0];
+        let row = doc
+            .select(&sel(&format!("#regimes tr[data-key=\"{name}/spy\"]")))
+            .next()
+            .unwrap();
+        let cells: Vec<Option<f64>> = row.select(&sel("td")).map(|c| value(&c)).collect();
+        for (k, c) in keys.iter().zip(&cells[4..]) {
+            assert_eq!(*c, b[k].as_f64(), "{name} spy {k}");
+            checked += 1;
+        }
+        assert_eq!(cells[9], b["difference"]["value"].as_f64());
+    }
+    assert_eq!(checked, 6 * 10);
+}

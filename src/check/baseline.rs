@@ -1,10 +1,11 @@
 //! The baseline file: what it records of a run, how it is written (stable order, shortest
 //! round-trip floats) and read back (every problem with its line and key).
 
+use crate::error::line_col;
 use crate::error::{Diagnostics, Result};
 use crate::pipeline::Outcome;
 use crate::report;
-use crate::spec::reader::{Cx, Table};
+use crate::spec::reader::{table_of, Cx, Table};
 use crate::spec::value::{self, Value};
 use crate::stats::Metric;
 use sha2::{Digest, Sha256};
@@ -31,6 +32,18 @@ pub struct Baseline {
     pub inputs: Vec<(String, String)>,
     /// Per-metric overrides kept from the file.
     pub tolerances: Vec<(Metric, f64)>,
+    /// The strategy's numbers in each of its regimes (`[regimes.<name>]`), when it has any.
+    pub regimes: Vec<RegimeBaseline>,
+}
+
+/// One regime of a baseline: the strategy's numbers in it, by the keys of
+/// [`report::regimes::checked`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegimeBaseline {
+    pub name: String,
+    pub metrics: Vec<(&'static str, f64)>,
+    /// Where the regime's table starts in the baseline file (line, column), when read from one.
+    pub at: Option<(usize, usize)>,
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -69,6 +82,17 @@ pub fn measure(o: &Outcome) -> Baseline {
             .map(|i| (i.path.display().to_string(), i.sha256.clone()))
             .collect(),
         tolerances: vec![],
+        regimes: o.report.regimes.as_ref().map_or(vec![], |r| {
+            r.rows
+                .iter()
+                .skip(1) // "all": the headline metrics above
+                .map(|row| RegimeBaseline {
+                    name: row.name.clone(),
+                    metrics: report::regimes::checked(row),
+                    at: None,
+                })
+                .collect()
+        }),
     }
 }
 
@@ -133,6 +157,12 @@ impl Baseline {
         s.push_str("\n[metrics]\n");
         for (k, v) in &self.metrics {
             let _ = writeln!(s, "{k} = {}", toml_f64(*v));
+        }
+        for r in &self.regimes {
+            let _ = writeln!(s, "\n[regimes.{}]", r.name);
+            for (k, v) in &r.metrics {
+                let _ = writeln!(s, "{k} = {}", toml_f64(*v));
+            }
         }
         s.push_str("\n[inputs]\n");
         for (k, v) in &self.inputs {
@@ -210,6 +240,10 @@ impl Baseline {
             }
             None => cx.err(&(0..0), "metrics", "missing required table [metrics]"),
         }
+        let regimes = match top.table(&mut cx, "regimes") {
+            Some(t) => read_regimes(&mut cx, &t),
+            None => vec![],
+        };
         let mut inputs = Vec::new();
         if let Some(t) = top.table(&mut cx, "inputs") {
             for (k, node) in t.entries {
@@ -257,6 +291,7 @@ impl Baseline {
                 "equity_hash",
                 "trades_hash",
                 "metrics",
+                "regimes",
                 "inputs",
                 "tolerances",
             ],
@@ -273,8 +308,49 @@ impl Baseline {
             metrics,
             inputs,
             tolerances,
+            regimes,
         })
     }
+}
+
+/// `[regimes.<name>]` tables: every key of [`report::regimes::CHECKED`], a number each.
+fn read_regimes(cx: &mut Cx, t: &Table) -> Vec<RegimeBaseline> {
+    let mut out = Vec::new();
+    for (k, node) in t.entries {
+        let path = format!("regimes.{}", k.get_ref());
+        let Some(mut r) = table_of(cx, node, &path) else {
+            continue;
+        };
+        let mut metrics = Vec::new();
+        for key in report::regimes::CHECKED {
+            match r.get(key) {
+                Some(n) => match float_of(n.get_ref()) {
+                    Some(v) => metrics.push((*key, v)),
+                    None => cx.err(
+                        &n.span(),
+                        &format!("{path}.{key}"),
+                        format!("expected a number, found {}", n.get_ref().type_name()),
+                    ),
+                },
+                None => {
+                    let span = r.span.clone();
+                    cx.err(
+                        &span,
+                        &format!("{path}.{key}"),
+                        "missing metric (rerun `rotor check --bless` to rewrite the baseline)",
+                    );
+                }
+            }
+        }
+        r.finish(cx, report::regimes::CHECKED);
+        let (line, column) = line_col(cx.text, k.span().start);
+        out.push(RegimeBaseline {
+            name: k.get_ref().clone(),
+            metrics,
+            at: Some((line, column)),
+        });
+    }
+    out
 }
 
 fn float_of(v: &Value) -> Option<f64> {

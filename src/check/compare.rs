@@ -58,6 +58,15 @@ fn tolerance_for(metric: Metric, base: &Baseline, strategy: &CheckSpec) -> f64 {
         .unwrap_or(strategy.tolerance)
 }
 
+/// `now - base` for the table, "0" when equal (NaN equals NaN).
+fn difference(base: f64, now: f64) -> String {
+    if now == base || (now.is_nan() && base.is_nan()) {
+        "0".into()
+    } else {
+        format!("{:.3e}", now - base)
+    }
+}
+
 /// Compares a fresh measurement with a stored baseline.
 pub fn compare(now: &Baseline, base: &Baseline, spec: &CheckSpec) -> (Vec<Row>, bool) {
     let mut rows = Vec::new();
@@ -70,14 +79,30 @@ pub fn compare(now: &Baseline, base: &Baseline, spec: &CheckSpec) -> (Vec<Row>, 
             metric: m.name().to_owned(),
             baseline: format!("{bv}"),
             now: format!("{nv}"),
-            difference: if nv == bv || (nv.is_nan() && bv.is_nan()) {
-                "0".into()
-            } else {
-                format!("{:.3e}", nv - bv)
-            },
+            difference: difference(*bv, *nv),
             tolerance: format!("{tol:e}"),
             ok,
         });
+    }
+    // Regimes the baseline has (a regime it lacks is compared once it is blessed again); a
+    // regime the run no longer has is an input error, reported before this by `check`.
+    for br in &base.regimes {
+        let Some(nr) = now.regimes.iter().find(|r| r.name == br.name) else {
+            continue;
+        };
+        for ((key, bv), (_, nv)) in br.metrics.iter().zip(&nr.metrics) {
+            let tol = spec.tolerance; // regime metrics use the strategy's default tolerance
+            let ok = within(*bv, *nv, tol);
+            all_ok &= ok;
+            rows.push(Row {
+                metric: format!("regimes.{}.{key}", br.name),
+                baseline: format!("{bv}"),
+                now: format!("{nv}"),
+                difference: difference(*bv, *nv),
+                tolerance: format!("{tol:e}"),
+                ok,
+            });
+        }
     }
     let mut exact = |name: &str, b: String, n: String| {
         let ok = b == n;

@@ -117,6 +117,28 @@ pub fn check(paths: &[PathBuf], baseline_dir: Option<&Path>) -> Result<Vec<Check
             }
             Err(e) => return Err(e),
         };
+        let unknown: Vec<_> = base
+            .regimes
+            .iter()
+            .filter(|r| !s.regimes.iter().any(|(n, _)| *n == r.name))
+            .collect();
+        if !unknown.is_empty() {
+            let known: Vec<&str> = s.regimes.iter().map(|(n, _)| n.as_str()).collect();
+            for r in unknown {
+                let (line, column) = r.at.unwrap_or((1, 1));
+                diags.push(
+                    Diagnostic::new(&bpath, format!(
+                        "unknown regime `{}`: {} has {} (rerun `rotor check --bless` to rewrite the baseline)",
+                        r.name,
+                        s.path.display(),
+                        if known.is_empty() { "no regimes".to_owned() } else { format!("the regimes {}", known.join(", ")) }
+                    ))
+                    .at(line, column)
+                    .key(format!("regimes.{}", r.name)),
+                );
+            }
+            continue;
+        }
         let (rows, ok) = compare(&now, &base, &s.check);
         let mut inputs_changed = Vec::new();
         for (p, h) in &now.inputs {
@@ -236,6 +258,7 @@ mod tests {
             trades: 12,
             equity_hash: "a".repeat(64),
             trades_hash: "b".repeat(64),
+            regimes: vec![],
             metrics: Metric::CHECKED
                 .iter()
                 .enumerate()

@@ -7,7 +7,7 @@ use crate::data::Panel;
 use crate::date;
 use crate::error::Diagnostic;
 use crate::spec::Strategy;
-use crate::stats::regime::{return_days, Perf, Regimes};
+use crate::stats::regime::{return_days, Perf, Regime, Regimes};
 use std::fmt::Write as _;
 
 /// The file of regime membership.
@@ -27,6 +27,28 @@ pub const COLUMNS: &[Column] = &[
     ("hit rate", "hit_rate", |r| p(r.hit_rate)),
     ("worst DD", "worst_drawdown", |r| p(r.worst_drawdown)),
 ];
+
+/// What `rotor check` compares of each regime: its share of days and the strategy's numbers in
+/// it (the keys of [`COLUMNS`]).
+pub const CHECKED: &[&str] = &[
+    "share",
+    "annual_return",
+    "volatility",
+    "sharpe",
+    "hit_rate",
+    "worst_drawdown",
+];
+
+/// The values of [`CHECKED`] for one regime.
+pub fn checked(row: &Regime) -> Vec<(&'static str, f64)> {
+    std::iter::once(("share", row.share))
+        .chain(
+            COLUMNS
+                .iter()
+                .map(|(_, key, cell)| (*key, cell(&row.strategy).value.unwrap_or(f64::NAN))),
+        )
+        .collect()
+}
 
 /// `date,<regime>...`: 1 where the regime held at the close, else 0.
 pub fn csv(panel: &Panel, held: &Held) -> String {

@@ -55,6 +55,8 @@ pub fn render(doc: &Value) -> Markup {
         zero: true,
         dates: false,
         interval: Some((&low, &high)),
+        regions: vec![],
+        region_names: vec![],
     });
     let body = html! {
         section id="header" {

@@ -8,6 +8,7 @@
 //! A4 or Letter without cutting a chart, and follows the browser's dark mode.
 
 mod events;
+mod regimes;
 mod run;
 pub mod svg;
 mod sweep;
@@ -193,7 +194,7 @@ svg.chart{width:100%;height:auto;display:block;background:var(--panel);border-ra
 svg .grid{stroke:var(--line);stroke-width:1}svg .axis{stroke:var(--muted);stroke-width:1}
 svg .tick,svg .legend{fill:var(--muted);font-size:12px;font-family:inherit}svg .legend{fill:var(--fg)}
 svg .line{fill:none;stroke-width:1.4;stroke-linejoin:round}svg .area{opacity:.55;stroke:none}
-svg .band{fill:var(--band)}svg .interval{opacity:.18;stroke:none}svg .winner{fill:none;stroke:var(--fg);stroke-width:2}
+svg .band{fill:var(--band)}svg .region{opacity:.16;stroke:none}svg .interval{opacity:.18;stroke:none}svg .winner{fill:none;stroke:var(--fg);stroke-width:2}
 svg rect.h0{fill:var(--panel)}svg rect.hp1{fill:rgba(var(--pos),.15)}svg rect.hp2{fill:rgba(var(--pos),.3)}svg rect.hp3{fill:rgba(var(--pos),.45)}svg rect.hp4{fill:rgba(var(--pos),.65)}svg rect.hp5{fill:rgba(var(--pos),.85)}
 svg rect.hn1{fill:rgba(var(--neg),.15)}svg rect.hn2{fill:rgba(var(--neg),.3)}svg rect.hn3{fill:rgba(var(--neg),.45)}svg rect.hn4{fill:rgba(var(--neg),.65)}svg rect.hn5{fill:rgba(var(--neg),.85)}svg .mark{stroke:var(--s4);stroke-width:2;stroke-dasharray:4 3}
 svg .s0{stroke:var(--s0)}svg .s1{stroke:var(--s1)}svg .s2{stroke:var(--s2)}svg .s3{stroke:var(--s3)}svg .s4{stroke:var(--s4)}svg .s5{stroke:var(--s5)}

@@ -40,6 +40,8 @@ struct StatsFile {
     execution: Execution,
     metrics: Stats,
     benchmarks: Vec<Benchmark>,
+    #[serde(default)]
+    regimes: Option<crate::stats::regime::Regimes>,
 }
 
 /// The columns of `equity.csv`.
@@ -57,6 +59,8 @@ struct Run {
     equity: Equity,
     weights: (Vec<f64>, Vec<(String, Vec<f64>)>),
     trades: Csv,
+    /// `regimes.csv` (when the run has regimes): whether each held at each close.
+    held: Vec<(String, Vec<bool>)>,
 }
 
 fn load(dir: &Path) -> Result<Run> {
@@ -83,7 +87,24 @@ fn load(dir: &Path) -> Result<Run> {
         .filter(|c| c != "date")
         .map(|c| Ok((c.clone(), w.numbers(&c)?)))
         .collect::<Result<_>>()?;
+    let held = match stats.regimes {
+        Some(_) => {
+            let h = Csv::read(&dir.join(crate::report::regimes::FILE))?;
+            h.columns()
+                .into_iter()
+                .filter(|c| c != "date")
+                .map(|c| {
+                    Ok((
+                        c.clone(),
+                        h.numbers(&c)?.iter().map(|v| *v != 0.0).collect(),
+                    ))
+                })
+                .collect::<Result<_>>()?
+        }
+        None => vec![],
+    };
     Ok(Run {
+        held,
         stats,
         equity,
         weights: (w.days("date")?, layers),
@@ -103,6 +124,7 @@ pub fn render(dir: &Path) -> Result<Markup> {
         (equity(&r, &name))
         (drawdown_chart(&r))
         (drawdowns(&r))
+        (regimes(&r, &name))
         (monthly(&r))
         (yearly(&r, &name))
         (rolling_section(&r, &name))
@@ -236,15 +258,24 @@ fn day_of(date: &str) -> f64 {
     crate::date::parse(date).map_or(f64::NAN, |d| d as f64)
 }
 
-fn equity(r: &Run, name: &str) -> Markup {
+/// The equity curves: the strategy's, then each benchmark's.
+fn curves<'a>(r: &'a Run, name: &'a str) -> Vec<Series<'a>> {
     let e = &r.equity;
-    let mut series = vec![Series {
+    std::iter::once(Series {
         name,
         values: &e.equity,
-    }];
-    for (n, v) in &e.benchmarks {
-        series.push(Series { name: n, values: v });
-    }
+    })
+    .chain(
+        e.benchmarks
+            .iter()
+            .map(|(n, v)| Series { name: n, values: v }),
+    )
+    .collect()
+}
+
+fn equity(r: &Run, name: &str) -> Markup {
+    let e = &r.equity;
+    let series = curves(r, name);
     let last = e.days.last().copied().unwrap_or(0.0);
     let bands = r
         .stats
@@ -265,6 +296,8 @@ fn equity(r: &Run, name: &str) -> Markup {
         zero: false,
         dates: true,
         interval: None,
+        regions: vec![],
+        region_names: vec![],
     });
     section(
         "equity",
@@ -274,6 +307,14 @@ fn equity(r: &Run, name: &str) -> Markup {
             "Equity of the strategy and its benchmarks, log scale; shaded: the five deepest drawdowns of the strategy, from peak to recovery.",
         ),
     )
+}
+
+fn regimes(r: &Run, name: &str) -> Markup {
+    let Some(regimes) = &r.stats.regimes else {
+        return html! {};
+    };
+    let series = curves(r, name);
+    super::regimes::render(name, regimes, &r.held, &r.equity.days, &series, &money)
 }
 
 fn money(v: f64) -> String {
@@ -319,6 +360,8 @@ fn drawdown_chart(r: &Run) -> Markup {
         zero: true,
         dates: true,
         interval: None,
+        regions: vec![],
+        region_names: vec![],
     });
     section(
         "drawdown",
@@ -497,6 +540,8 @@ fn rolling_section(r: &Run, name: &str) -> Markup {
             zero: true,
             dates: true,
             interval: None,
+            regions: vec![],
+            region_names: vec![],
         })
     };
     let f2 = |v: f64| format!("{v:.1}");

@@ -309,6 +309,22 @@ fn legend(out: &mut String, names: &[&str]) {
     }
 }
 
+/// The names of shaded regions, right-aligned on the legend's line, each after a swatch.
+fn region_legend(out: &mut String, names: &[&str]) {
+    let mut x = x1();
+    for (i, n) in names.iter().enumerate().rev() {
+        x -= 7.0 * n.chars().count() as f64;
+        let _ = write!(
+            out,
+            r#"<rect class="region f{}" x="{:.1}" y="4" width="12" height="12"/><text class="legend" x="{x:.1}" y="14">{}</text>"#,
+            i % 6,
+            x - 16.0,
+            esc(n)
+        );
+        x -= 28.0;
+    }
+}
+
 /// One line of a [`lines`] chart.
 pub struct Series<'a> {
     pub name: &'a str,
@@ -333,6 +349,10 @@ pub struct Lines<'a> {
     pub dates: bool,
     /// A shaded interval (low, high) around the first series.
     pub interval: Option<(&'a [f64], &'a [f64])>,
+    /// Date ranges shaded in the colour of their group (group, from, to), with each group's
+    /// name for the legend: the regimes that held.
+    pub regions: Vec<(usize, f64, f64)>,
+    pub region_names: Vec<&'a str>,
 }
 
 /// A time-series line chart.
@@ -362,6 +382,17 @@ pub fn lines(c: &Lines) -> String {
             r#"<rect class="band" x="{xa:.1}" y="{:.1}" width="{:.1}" height="{:.1}"/>"#,
             y1(),
             (xb - xa).max(1.0),
+            y0() - y1()
+        );
+    }
+    for &(g, a, b) in &c.regions {
+        let (xa, xb) = (t.x(a), t.x(b));
+        let _ = write!(
+            out,
+            r#"<rect class="region f{}" x="{xa:.1}" y="{:.1}" width="{:.1}" height="{:.1}"/>"#,
+            g % 6,
+            y1(),
+            (xb - xa).max(0.5),
             y0() - y1()
         );
     }
@@ -417,6 +448,7 @@ pub fn lines(c: &Lines) -> String {
     if names.len() > 1 || !c.fill {
         legend(&mut out, &names);
     }
+    region_legend(&mut out, &c.region_names);
     out.push_str("</svg>");
     out
 }

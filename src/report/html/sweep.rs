@@ -209,7 +209,8 @@ pub fn render_walkforward(dir: &Path, s: &Value) -> Result<Markup> {
         (section("equity", "Out-of-sample equity", html! {
             (figure(svg::lines(&Lines { label: "Out-of-sample equity", x: &days,
                 series: vec![Series { name: "out of sample", values: &equity }], log: true,
-                format: &|v| fixed(v, 0), bands: vec![], fill: false, zero: false, dates: true, interval: None }),
+                format: &|v| fixed(v, 0), bands: vec![], fill: false, zero: false, dates: true, interval: None,
+                regions: vec![], region_names: vec![] }),
                 "The test spans chained: on each, the variant that was best on the training span before it."))
             dl.facts {
                 dt { "CAGR" } dd { (crate::report::pct(f(&o["cagr"]))) }
