@@ -25,7 +25,7 @@ fn shipped() -> Vec<String> {
 #[test]
 fn every_shipped_strategy_validates_and_runs() {
     let all = shipped();
-    assert_eq!(all.len(), 7, "{all:?}");
+    assert_eq!(all.len(), 11, "{all:?}");
     let mut args = vec!["validate"];
     args.extend(all.iter().map(|s| s.as_str()));
     let o = rotor(&args);
@@ -35,7 +35,7 @@ fn every_shipped_strategy_validates_and_runs() {
             .lines()
             .filter(|l| l.starts_with("ok: "))
             .count(),
-        7
+        11
     );
 
     let out = tempfile::tempdir().unwrap();
@@ -52,6 +52,10 @@ fn every_shipped_strategy_validates_and_runs() {
         "surge-follow-through",
         "leveraged-rotation",
         "sixty-forty-small-large",
+        "rate-cycle-regimes",
+        "january-effect",
+        "presidential-cycle",
+        "leveraged-rotation-1987",
     ] {
         let dir = out.path().join(name);
         for f in ["stats.json", "equity.csv", "weights.csv", "trades.csv"] {

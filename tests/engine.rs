@@ -498,6 +498,7 @@ fn trading_statistics_of_a_hand_made_run() {
         day_count: 360.0,
         inputs: vec![],
         dropped_dates: 0,
+        synthetic: vec![],
         warmup: 0,
         history: None,
     };

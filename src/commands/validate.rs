@@ -25,6 +25,9 @@ pub fn validate(paths: &[PathBuf], out: &mut dyn Write) -> Result<Status> {
                     date::format(pr.panel.dates[pr.panel.len() - 1]),
                     pr.panel.warmup
                 ));
+                for c in &pr.panel.synthetic {
+                    lines.push(format!("  {}", c.line()));
+                }
                 let held = pipeline::regimes_held(&pr);
                 for w in regimes::warnings(&pr.strategy, &pr.panel, &held) {
                     lines.push(format!("warning: {w}"));

@@ -16,6 +16,7 @@
 
 pub mod load;
 pub mod sources;
+pub mod synthetic;
 
 use crate::date::{self, Date};
 use crate::error::{Diagnostic, Error, Result};
@@ -69,6 +70,8 @@ pub struct Panel {
     pub dropped_dates: usize,
     /// Bars of history before `start` (the first bar of this panel).
     pub warmup: usize,
+    /// Each synthetic fund's check against its real fund, where both exist.
+    pub synthetic: Vec<synthetic::Check>,
     /// The warm-up bars followed by this panel's bars (`None` when there is no warm-up); set
     /// by [`Panel::with_history`], read through [`Panel::history`].
     pub history: Option<Arc<Panel>>,
@@ -107,6 +110,7 @@ impl Panel {
             inputs: full.inputs.clone(),
             dropped_dates: full.dropped_dates,
             warmup: w,
+            synthetic: full.synthetic.clone(),
             history: Some(Arc::new(full)),
         }
     }
@@ -215,7 +219,7 @@ pub fn load_panel(strategy: &Strategy) -> Result<Panel> {
 }
 
 pub fn load_panel_with(strategy: &Strategy, cache: &mut FileCache) -> Result<Panel> {
-    let assets = read_assets(strategy, cache)?;
+    let (assets, synthetic) = read_assets(strategy, cache)?;
     let series = strategy
         .series
         .iter()
@@ -247,6 +251,7 @@ pub fn load_panel_with(strategy: &Strategy, cache: &mut FileCache) -> Result<Pan
         inputs: cache.inputs()?,
         dropped_dates: cal.dropped,
         warmup: cal.warmup,
+        synthetic,
         history: None,
     }))
 }
@@ -257,11 +262,20 @@ struct AssetData {
     open: Option<Vec<f64>>,
 }
 
-/// Step 1: every traded asset's columns, each row checked for what its kind allows.
-fn read_assets(strategy: &Strategy, cache: &mut FileCache) -> Result<Vec<AssetData>> {
-    let mut out = Vec::new();
+/// Step 1: every traded asset's columns, each row checked for what its kind allows; a price
+/// index with a dividend yield as a total-return level; synthetic funds built from their
+/// underlying (with the check of each against its real fund).
+fn read_assets(
+    strategy: &Strategy,
+    cache: &mut FileCache,
+) -> Result<(Vec<AssetData>, Vec<synthetic::Check>)> {
+    let mut out: Vec<Option<AssetData>> = Vec::new();
     for a in &strategy.assets {
-        let raw = read_raw(strategy, cache, &a.source, &a.source.column)?;
+        if a.synthetic.is_some() {
+            out.push(None);
+            continue;
+        }
+        let mut raw = read_raw(strategy, cache, &a.source, &a.source.column)?;
         check_asset_column(
             cache,
             a,
@@ -270,6 +284,9 @@ fn read_assets(strategy: &Strategy, cache: &mut FileCache) -> Result<Vec<AssetDa
             &a.source.column,
             a.source.kind,
         )?;
+        if a.dividend_yield_bps > 0.0 {
+            raw.values = with_dividends(&raw, a.dividend_yield_bps / 1e4);
+        }
         let open = match &a.open {
             Some(col) => {
                 let v = cache.get(&a.source.file)?.numbers(col)?;
@@ -278,9 +295,173 @@ fn read_assets(strategy: &Strategy, cache: &mut FileCache) -> Result<Vec<AssetDa
             }
             None => None,
         };
-        out.push(AssetData { raw, open });
+        out.push(Some(AssetData { raw, open }));
     }
-    Ok(out)
+    let mut checks = Vec::new();
+    for (i, a) in strategy.assets.iter().enumerate() {
+        let Some(syn) = &a.synthetic else { continue };
+        // The spec checked that the underlying is an asset read from a file.
+        let Some(u) = strategy
+            .assets
+            .iter()
+            .position(|b| b.name == syn.underlying)
+        else {
+            continue;
+        };
+        let Some(under) = &out[u] else { continue };
+        let (data, check) = build_synthetic(strategy, cache, a, syn, &strategy.assets[u], under)?;
+        checks.extend(check);
+        out[i] = Some(data);
+    }
+    Ok((out.into_iter().flatten().collect(), checks))
+}
+
+/// A price index's levels with an annual dividend yield `y` added: each bar's price return
+/// plus `y x days / 365`, compounded (empty cells stay empty and are skipped).
+fn with_dividends(raw: &Raw, y: f64) -> Vec<f64> {
+    let mut out = raw.values.clone();
+    let mut last: Option<(usize, f64)> = None; // (row, level) of the last price
+    for (i, &p) in raw.values.iter().enumerate() {
+        if p.is_nan() {
+            continue;
+        }
+        out[i] = match last {
+            None => p,
+            Some((j, level)) => {
+                let gap = (raw.dates[i] - raw.dates[j]) as f64;
+                level * (p / raw.values[j] + y * gap / 365.0)
+            }
+        };
+        last = Some((i, out[i]));
+    }
+    out
+}
+
+/// An asset's total-return level on each of its own dates with a value (a price, or returns
+/// compounded from 1).
+fn own_levels(a: &AssetSpec, raw: &Raw) -> (Vec<Date>, Vec<f64>) {
+    let (mut dates, mut levels) = (Vec::new(), Vec::new());
+    let scale = unit_scale(a.source.unit);
+    let mut level = 1.0;
+    for (d, &v) in raw.dates.iter().zip(&raw.values) {
+        if v.is_nan() {
+            continue;
+        }
+        match a.source.kind {
+            SeriesKind::Returns => {
+                if !dates.is_empty() {
+                    level *= 1.0 + v * scale;
+                }
+                levels.push(level);
+            }
+            _ => levels.push(v),
+        }
+        dates.push(*d);
+    }
+    (dates, levels)
+}
+
+/// A synthetic fund on its underlying's dates (from the first on which cash is known), spliced
+/// to the real fund from the real fund's first date when there is one.
+fn build_synthetic(
+    strategy: &Strategy,
+    cache: &mut FileCache,
+    a: &AssetSpec,
+    syn: &crate::spec::Synthetic,
+    under_spec: &AssetSpec,
+    under: &AssetData,
+) -> Result<(AssetData, Option<synthetic::Check>)> {
+    let (ud, ul) = own_levels(under_spec, &under.raw);
+    let cash = match &strategy.cash.rate {
+        Some(src) => Some((src, read_raw(strategy, cache, src, &src.column)?)),
+        None => None,
+    };
+    // The first date from which cash is known (a rate published on or before it, or a
+    // per-day return on the day after it).
+    // ... and the last: the synthetic fund ends where cash is no longer known (a later
+    // requested end is then refused as for any asset that ends early).
+    let (t0, t1) = match &cash {
+        Some((src, raw)) => {
+            let last = match src.kind {
+                SeriesKind::Returns => raw.last(),
+                _ => raw.last() + 10,
+            };
+            (
+                ud.partition_point(|d| *d < raw.first()),
+                ud.partition_point(|d| *d <= last),
+            )
+        }
+        None => (0, ud.len()),
+    };
+    if t1 < t0 + 2 {
+        return Err(Error::input(strategy.diag(
+            &syn.span,
+            &format!("assets.{}.synthetic.underlying", a.name),
+            format!(
+                "the underlying `{}` has fewer than 2 dates on which the cash rate is known",
+                syn.underlying
+            ),
+        )));
+    }
+    let day_count = strategy.cash.day_count as f64;
+    let (dates, mut levels) = (&ud[t0..t1], vec![100.0]);
+    for t in 1..dates.len() {
+        let gap = (dates[t] - dates[t - 1]) as f64;
+        let c = match &cash {
+            Some((src, raw)) => cash_accrual(strategy, src, raw, dates[t - 1], dates[t], gap)?,
+            None => 0.0,
+        };
+        let r = ul[t0 + t] / ul[t0 + t - 1] - 1.0;
+        levels.push(levels[t - 1] * (1.0 + synthetic::daily_return(syn, r, c, gap, day_count)));
+    }
+    if !syn.spliced {
+        let raw = Raw {
+            dates: dates.into(),
+            values: levels,
+        };
+        return Ok((AssetData { raw, open: None }, None));
+    }
+    let real = read_raw(strategy, cache, &a.source, &a.source.column)?;
+    check_asset_column(
+        cache,
+        a,
+        &real.dates,
+        &real.values,
+        &a.source.column,
+        SeriesKind::Price,
+    )?;
+    let (rd, rl) = own_levels(a, &real);
+    if rd.is_empty() {
+        return Err(err(
+            &a.source.file,
+            &a.source.column,
+            format!("the real fund of `{}` has no prices", a.name),
+        ));
+    }
+    if rd[0] < dates[0] {
+        return Err(Error::input(strategy.diag(&a.source.span, &format!("assets.{}.splice.file", a.name), format!(
+            "the real fund starts on {}, before its synthetic history can ({}, the first date of the underlying `{}` with a known cash rate): a splice replaces the synthetic fund from the real one's first date, so it must start later",
+            date::format(rd[0]), date::format(dates[0]), syn.underlying))));
+    }
+    let check = synthetic::check(&a.name, syn, (dates, &levels), (&rd, &rl));
+    // Synthetic up to the real fund's first date, the real fund's returns from it on.
+    let k = dates.partition_point(|d| *d <= rd[0]);
+    let at_splice = levels[k - 1];
+    let mut all_dates: Vec<Date> = dates[..k].to_vec();
+    let mut values: Vec<f64> = levels[..k].to_vec();
+    if dates[k - 1] != rd[0] {
+        all_dates.push(rd[0]);
+        values.push(at_splice);
+    }
+    for j in 1..rd.len() {
+        all_dates.push(rd[j]);
+        values.push(at_splice * rl[j] / rl[0]);
+    }
+    let raw = Raw {
+        dates: all_dates.into(),
+        values,
+    };
+    Ok((AssetData { raw, open: None }, check))
 }
 
 /// The smallest price rotor accepts: below it a price is a corrupt cell (or a unit mistake),
@@ -603,47 +784,53 @@ fn cash_returns(
     let Some(src) = &strategy.cash.rate else {
         return Ok(cash_ret);
     };
-    let day_count = strategy.cash.day_count as f64;
     let raw = read_raw(strategy, cache, src, &src.column)?;
-    let scale = unit_scale(src.unit);
     for t in warmup + 1..calendar.len() {
-        match src.kind {
-            SeriesKind::Returns => {
-                // A per-day return must exist for the exact day.
-                let v = raw
-                    .dates
-                    .binary_search(&calendar[t])
-                    .ok()
-                    .map(|i| raw.values[i]);
-                match v {
-                    Some(v) if !v.is_nan() => cash_ret[t] = v * scale,
-                    _ => {
-                        return Err(err(&src.file, &src.column, format!(
-                            "cash return missing for {} (a `kind = \"returns\"` cash series needs a value on every bar)",
-                            date::format(calendar[t]))))
-                    }
-                }
-            }
-            _ => {
-                // The rate in force over (t-1, t] is the last one published on or before t-1.
-                let prev = calendar[t - 1];
-                match last_value_on_or_before(&raw, prev) {
-                    Some((v, d)) if prev - d <= 10 => {
-                        cash_ret[t] = v * scale * gap_days[t] / day_count
-                    }
-                    Some((_, d)) => {
-                        return Err(err(&src.file, &src.column, format!(
-                            "cash rate: on {} the newest value is from {}, more than 10 days old (the rate series may end before the range: set `end`, or use another rate)",
-                            date::format(prev), date::format(d))))
-                    }
-                    None => {
-                        return Err(err(&src.file, &src.column, format!(
-                            "cash rate has no value on or before {}: the series starts later than the backtest",
-                            date::format(prev))))
-                    }
-                }
-            }
-        }
+        cash_ret[t] = cash_accrual(
+            strategy,
+            src,
+            &raw,
+            calendar[t - 1],
+            calendar[t],
+            gap_days[t],
+        )?;
     }
     Ok(cash_ret)
+}
+
+/// What cash earns over (prev, day], `gap` calendar days: a `kind = "returns"` series' value
+/// for the exact day, or the annual rate in force (the last one published on or before `prev`,
+/// at most 10 days old) x gap / day_count. The one definition of cash, used by the calendar's
+/// bars and by synthetic funds.
+fn cash_accrual(
+    strategy: &Strategy,
+    src: &Source,
+    raw: &Raw,
+    prev: Date,
+    day: Date,
+    gap: f64,
+) -> Result<f64> {
+    let scale = unit_scale(src.unit);
+    match src.kind {
+        SeriesKind::Returns => {
+            let v = raw.dates.binary_search(&day).ok().map(|i| raw.values[i]);
+            match v {
+                Some(v) if !v.is_nan() => Ok(v * scale),
+                _ => Err(err(&src.file, &src.column, format!(
+                    "cash return missing for {} (a `kind = \"returns\"` cash series needs a value on every bar)",
+                    date::format(day)))),
+            }
+        }
+        _ => match last_value_on_or_before(raw, prev) {
+            Some((v, d)) if prev - d <= 10 => {
+                Ok(v * scale * gap / strategy.cash.day_count as f64)
+            }
+            Some((_, d)) => Err(err(&src.file, &src.column, format!(
+                "cash rate: on {} the newest value is from {}, more than 10 days old (the rate series may end before the range: set `end`, or use another rate)",
+                date::format(prev), date::format(d)))),
+            None => Err(err(&src.file, &src.column, format!(
+                "cash rate has no value on or before {}: the series starts later than the backtest",
+                date::format(prev)))),
+        },
+    }
 }

@@ -107,6 +107,8 @@ struct StatsFile<'a> {
     engine: Engine,
     strategy: &'a Strategy,
     inputs: &'a [crate::data::InputFile],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    synthetic: &'a [crate::data::synthetic::Check],
     calendar: Calendar,
     execution: ExecutionNote,
     conventions: Conventions,
@@ -159,6 +161,7 @@ pub fn stats_json(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Repo
         },
         strategy,
         inputs: &panel.inputs,
+        synthetic: &panel.synthetic,
         calendar: Calendar::of(panel, &runs.strategy),
         execution: ExecutionNote {
             fill: strategy.execution.fill,
@@ -517,6 +520,9 @@ pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report)
         }
     );
     out.push_str(&Calendar::of(panel, &runs.strategy).warmup_text());
+    for c in &panel.synthetic {
+        let _ = writeln!(out, "{}", c.line());
+    }
     if runs.strategy.same_bar {
         out.push_str("WARNING: same-bar execution (fill = \"close\"): each decision is filled at the close it was computed from. Results are optimistic.\n");
     }

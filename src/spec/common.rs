@@ -335,7 +335,35 @@ pub(crate) fn read_assets(cx: &mut Cx, top: &mut Table) -> Vec<AssetSpec> {
         let Some(mut at) = table_of(cx, node, &key) else {
             continue;
         };
-        let source = read_source(cx, &mut at, false);
+        let syn_node = at.get("synthetic");
+        let synthetic = syn_node.and_then(|n| read_synthetic(cx, n, &join(&key, "synthetic")));
+        let source = match (syn_node, at.get("splice")) {
+            (Some(_), Some(splice)) => {
+                let path = join(&key, "splice");
+                table_of(cx, splice, &path).and_then(|mut st| {
+                    let src = read_source(cx, &mut st, false);
+                    st.finish(cx, &["file", "column", "date_column"]);
+                    src
+                })
+            }
+            (None, Some(splice)) => {
+                cx.err(&splice.span(), &join(&key, "splice"), "`splice` needs `synthetic`: it names the real fund that replaces the synthetic one from its first date");
+                read_source(cx, &mut at, false)
+            }
+            // No file: messages about the asset's dates name the strategy file.
+            (Some(_), None) => Some(Source {
+                file: cx.path.to_path_buf(),
+                column: "synthetic".into(),
+                ..placeholder_source(node.span())
+            }),
+            (None, None) => read_source(cx, &mut at, false),
+        };
+        if syn_node.is_some() {
+            if let Some(f) = at.get("file") {
+                cx.err(&f.span(), &join(&key, "file"), "an asset is either read from a `file` or `synthetic`, not both (put the real fund in `splice = { file, column }`)");
+            }
+            let _ = at.get("column"); // reported with `file`
+        }
         let open = at.string(cx, "open").map(|s| s.0);
         let missing = at
             .choice(
@@ -347,6 +375,7 @@ pub(crate) fn read_assets(cx: &mut Cx, top: &mut Table) -> Vec<AssetSpec> {
                 ],
             )
             .unwrap_or(MissingPolicy::Error);
+        let dividend_yield_bps = at.non_negative(cx, "dividend_yield_bps", 0.0);
         if let (Some(s), Some(_)) = (&source, &open) {
             if s.kind == SeriesKind::Returns {
                 let span = at.get("open").map(|n| n.span()).unwrap_or_default();
@@ -356,6 +385,26 @@ pub(crate) fn read_assets(cx: &mut Cx, top: &mut Table) -> Vec<AssetSpec> {
                     "`open` needs a price series; a returns series has no opening price",
                 );
             }
+        }
+        if dividend_yield_bps > 0.0 {
+            let span = at
+                .get("dividend_yield_bps")
+                .map(|n| n.span())
+                .unwrap_or_default();
+            let path = join(&key, "dividend_yield_bps");
+            if syn_node.is_some() || source.as_ref().is_some_and(|s| s.kind != SeriesKind::Price) {
+                cx.err(&span, &path, "a dividend yield is added to a price index (`kind = \"price\"`), not to returns or a synthetic fund");
+            } else if open.is_some() {
+                cx.err(&span, &path, "a dividend yield cannot be combined with `open` (the opening prices would be on another basis)");
+            }
+        }
+        if syn_node.is_some() && open.is_some() {
+            let span = at.get("open").map(|n| n.span()).unwrap_or_default();
+            cx.err(
+                &span,
+                &join(&key, "open"),
+                "a synthetic fund has no opening prices: it fills at closes",
+            );
         }
         at.finish(
             cx,
@@ -367,6 +416,9 @@ pub(crate) fn read_assets(cx: &mut Cx, top: &mut Table) -> Vec<AssetSpec> {
                 "unit",
                 "open",
                 "missing",
+                "dividend_yield_bps",
+                "synthetic",
+                "splice",
             ],
         );
         // An asset whose entry has errors is still named, so expressions that use it do not
@@ -377,10 +429,86 @@ pub(crate) fn read_assets(cx: &mut Cx, top: &mut Table) -> Vec<AssetSpec> {
             source,
             open,
             missing,
+            dividend_yield_bps,
+            synthetic: synthetic.map(|mut s| {
+                s.spliced = at_has_splice(node);
+                s
+            }),
             span: name.span(),
         });
     }
+    check_underlyings(cx, &out);
     out
+}
+
+fn at_has_splice(node: &Node) -> bool {
+    matches!(node.get_ref(), Value::Table(e) if e.iter().any(|(k, _)| k.get_ref() == "splice"))
+}
+
+/// `synthetic = { underlying, leverage, expense_bps, spread_bps }`.
+fn read_synthetic(cx: &mut Cx, node: &Node, path: &str) -> Option<Synthetic> {
+    let mut t = table_of(cx, node, path)?;
+    let underlying = t.req_string(cx, "underlying");
+    let leverage = match t.number(cx, "leverage") {
+        Some((v, span)) if v == 0.0 || v.abs() > 10.0 => {
+            cx.err(&span, &join(path, "leverage"), format!("expected a leverage other than 0, at most 10 either way (3 for a 3x fund, -1 for an inverse fund), found {v}"));
+            None
+        }
+        Some((v, _)) => Some(v),
+        None => {
+            if t.get("leverage").is_none() {
+                let span = t.span.clone();
+                cx.err(
+                    &span,
+                    &join(path, "leverage"),
+                    "missing required key (a number: 3 for a 3x fund, -1 for an inverse fund)",
+                );
+            }
+            None
+        }
+    };
+    let expense_bps = t.non_negative(cx, "expense_bps", 0.0);
+    let spread_bps = t.non_negative(cx, "spread_bps", 0.0);
+    t.finish(cx, &["underlying", "leverage", "expense_bps", "spread_bps"]);
+    let (underlying, span) = underlying?;
+    Some(Synthetic {
+        underlying,
+        leverage: leverage?,
+        expense_bps,
+        spread_bps,
+        spliced: false,
+        span,
+    })
+}
+
+/// A synthetic fund's underlying is another asset of the file, read from a file.
+fn check_underlyings(cx: &mut Cx, assets: &[AssetSpec]) {
+    for a in assets {
+        let Some(s) = &a.synthetic else { continue };
+        let key = format!("assets.{}.synthetic.underlying", a.name);
+        match assets.iter().find(|b| b.name == s.underlying) {
+            None => {
+                let names: Vec<&str> = assets
+                    .iter()
+                    .filter(|b| b.synthetic.is_none())
+                    .map(|b| b.name.as_str())
+                    .collect();
+                cx.err(
+                    &s.span,
+                    &key,
+                    format!(
+                        "unknown asset `{}`; the underlying is an asset read from a file: {}",
+                        s.underlying,
+                        names.join(", ")
+                    ),
+                );
+            }
+            Some(b) if b.synthetic.is_some() => {
+                cx.err(&s.span, &key, format!("`{}` is synthetic itself; the underlying must be an asset read from a file", s.underlying));
+            }
+            Some(_) => {}
+        }
+    }
 }
 
 /// Stands in for the source of an entry that had errors (never loaded: the file is refused).

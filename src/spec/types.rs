@@ -69,6 +69,27 @@ pub struct AssetSpec {
     /// Column of opening prices on the same basis as `column` (enables `next_open` fills).
     pub open: Option<String>,
     pub missing: MissingPolicy,
+    /// Annual dividend yield added to a price index's returns (`y x days / 365` a bar).
+    pub dividend_yield_bps: f64,
+    /// A daily-reset leveraged or inverse fund rebuilt from an underlying asset; `source` is
+    /// then the real fund spliced in from its first date (`splice`), if any.
+    pub synthetic: Option<Synthetic>,
+    #[serde(skip)]
+    pub span: Range<usize>,
+}
+
+/// `synthetic = { underlying, leverage, expense_bps, spread_bps }`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Synthetic {
+    /// Name of the asset whose total return the fund multiplies.
+    pub underlying: String,
+    pub leverage: f64,
+    /// Annual expense ratio, charged 1/252 a bar.
+    pub expense_bps: f64,
+    /// Annual financing spread over the cash rate on the swapped notional.
+    pub spread_bps: f64,
+    /// Whether a real fund is spliced in (`splice = { file, column }`, kept in `source`).
+    pub spliced: bool,
     #[serde(skip)]
     pub span: Range<usize>,
 }
