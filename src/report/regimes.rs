@@ -93,7 +93,13 @@ pub fn warnings(strategy: &Strategy, panel: &Panel, held: &Held) -> Vec<Diagnost
 /// A signed percentage for differences.
 fn signed(v: f64) -> String {
     if v.is_finite() {
-        format!("{:+.2}%", v * 100.0)
+        // A difference that rounds to zero is shown as +0.00%, whatever its sign.
+        let s = format!("{:+.2}%", v * 100.0);
+        if s == "-0.00%" {
+            "+0.00%".into()
+        } else {
+            s
+        }
     } else {
         "n/a".into()
     }
