@@ -219,22 +219,9 @@ impl Baseline {
         let mut metrics = Vec::new();
         match top.table(&mut cx, "metrics") {
             Some(mut t) => {
-                for m in Metric::CHECKED {
-                    match t.get(m.name()) {
-                        Some(node) => match float_of(node.get_ref()) {
-                            Some(v) => metrics.push((m, v)),
-                            None => cx.err(
-                                &node.span(),
-                                &format!("metrics.{m}"),
-                                format!("expected a number, found {}", node.get_ref().type_name()),
-                            ),
-                        },
-                        None => {
-                            let span = t.span.clone();
-                            cx.err(&span, &format!("metrics.{m}"), "missing metric (rerun `rotor check --bless` to rewrite the baseline)");
-                        }
-                    }
-                }
+                let keys: Vec<(Metric, &str)> =
+                    Metric::CHECKED.iter().map(|m| (*m, m.name())).collect();
+                metrics = numbers(&mut cx, &mut t, "metrics", &keys);
                 let names: Vec<&str> = Metric::CHECKED.iter().map(|m| m.name()).collect();
                 t.finish(&mut cx, &names);
             }
@@ -321,27 +308,9 @@ fn read_regimes(cx: &mut Cx, t: &Table) -> Vec<RegimeBaseline> {
         let Some(mut r) = table_of(cx, node, &path) else {
             continue;
         };
-        let mut metrics = Vec::new();
-        for key in report::regimes::CHECKED {
-            match r.get(key) {
-                Some(n) => match float_of(n.get_ref()) {
-                    Some(v) => metrics.push((*key, v)),
-                    None => cx.err(
-                        &n.span(),
-                        &format!("{path}.{key}"),
-                        format!("expected a number, found {}", n.get_ref().type_name()),
-                    ),
-                },
-                None => {
-                    let span = r.span.clone();
-                    cx.err(
-                        &span,
-                        &format!("{path}.{key}"),
-                        "missing metric (rerun `rotor check --bless` to rewrite the baseline)",
-                    );
-                }
-            }
-        }
+        let keys: Vec<(&'static str, &str)> =
+            report::regimes::CHECKED.iter().map(|k| (*k, *k)).collect();
+        let metrics = numbers(cx, &mut r, &path, &keys);
         r.finish(cx, report::regimes::CHECKED);
         let (line, column) = line_col(cx.text, k.span().start);
         out.push(RegimeBaseline {
@@ -349,6 +318,33 @@ fn read_regimes(cx: &mut Cx, t: &Table) -> Vec<RegimeBaseline> {
             metrics,
             at: Some((line, column)),
         });
+    }
+    out
+}
+
+/// The numbers of table `t` (at `path`) under each of `keys`: (what the key stands for, key).
+/// A key that is missing or not a number is reported; unknown keys are left to the caller.
+fn numbers<K: Copy>(cx: &mut Cx, t: &mut Table, path: &str, keys: &[(K, &str)]) -> Vec<(K, f64)> {
+    let mut out = Vec::new();
+    for (k, key) in keys {
+        match t.get(key) {
+            Some(node) => match float_of(node.get_ref()) {
+                Some(v) => out.push((*k, v)),
+                None => cx.err(
+                    &node.span(),
+                    &format!("{path}.{key}"),
+                    format!("expected a number, found {}", node.get_ref().type_name()),
+                ),
+            },
+            None => {
+                let span = t.span.clone();
+                cx.err(
+                    &span,
+                    &format!("{path}.{key}"),
+                    "missing metric (rerun `rotor check --bless` to rewrite the baseline)",
+                );
+            }
+        }
     }
     out
 }

@@ -154,7 +154,7 @@ pub fn summary(strategy_name: &str, regimes: &Regimes) -> String {
         .collect();
     let mut out = format!(
         "\nRegimes (a day's return counts in the regimes that held at the previous close; strategy - benchmark: annualised return, {:.0}% bootstrap interval)\n",
-        regimes.level * 100.0
+        regimes.settings.level * 100.0
     );
     let row = |out: &mut String, cells: &[&str]| {
         let last = cells.len() - 1;

@@ -31,14 +31,35 @@ pub struct Interval {
     pub high: f64,
 }
 
+/// How an interval was bootstrapped, as `stats.json` records it (the run's confidence intervals
+/// and the regimes' differences alike).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct Confidence {
+pub struct Settings {
     pub method: String,
     pub samples: usize,
     pub block: usize,
     pub seed: u64,
     #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub level: f64,
+}
+
+impl Settings {
+    /// The fixed settings ([`SAMPLES`], [`BLOCK`], [`SEED`], [`LEVEL`]) with their method.
+    pub fn of(method: &str) -> Settings {
+        Settings {
+            method: method.into(),
+            samples: SAMPLES,
+            block: BLOCK,
+            seed: SEED,
+            level: LEVEL,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Confidence {
+    #[serde(flatten)]
+    pub settings: Settings,
     /// Annualised Sharpe ratio of excess returns.
     pub sharpe: Interval,
     pub cagr: Interval,
@@ -111,11 +132,7 @@ pub fn bootstrap(r: &[f64], rf: &[f64], years: f64, value: (f64, f64)) -> Confid
     };
     let per_bar = mean(&x) / stdev(&x);
     Confidence {
-        method: "circular block bootstrap of daily returns, percentile interval".into(),
-        samples: SAMPLES,
-        block: BLOCK,
-        seed: SEED,
-        level: LEVEL,
+        settings: Settings::of("circular block bootstrap of daily returns, percentile interval"),
         sharpe: interval(value.0, |p| p.0),
         cagr: interval(value.1, |p| p.1),
         probabilistic_sharpe: psr(per_bar, 0.0, n, skew, kurt),

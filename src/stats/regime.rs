@@ -12,7 +12,7 @@
 //! (strategy, benchmark) days, so the interval does not depend on the thread count.
 
 use super::bootstrap::{block_indices, replicate_rng};
-use super::confidence::{Interval, BLOCK, LEVEL, SAMPLES, SEED};
+use super::confidence::{Interval, Settings, BLOCK, LEVEL, SAMPLES, SEED};
 use super::drawdown::max_drawdown;
 use super::returns::{annual_volatility, quantile, sharpe};
 use crate::signal::BARS_PER_YEAR;
@@ -73,12 +73,8 @@ pub struct Regime {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Regimes {
     pub convention: String,
-    pub method: String,
-    pub samples: usize,
-    pub block: usize,
-    pub seed: u64,
-    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
-    pub level: f64,
+    #[serde(flatten)]
+    pub settings: Settings,
     /// [`ALL`] first, then the strategy's regimes in file order.
     pub rows: Vec<Regime>,
 }
@@ -236,11 +232,7 @@ pub fn compute(
     }
     Regimes {
         convention: "the return of bar t counts in the regimes that held at the close of bar t-1; a regime's days are chained and annualised by their count (252 a year)".into(),
-        method: "strategy - benchmark annualised return: circular block bootstrap of the regime's paired days, percentile interval".into(),
-        samples: SAMPLES,
-        block: BLOCK,
-        seed: SEED,
-        level: LEVEL,
+        settings: Settings::of("strategy - benchmark annualised return: circular block bootstrap of the regime's paired days, percentile interval"),
         rows,
     }
 }

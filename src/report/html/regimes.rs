@@ -92,13 +92,13 @@ pub fn render(
             })
         })
         .collect();
-    let level = pct(regimes.level).replace(".00", "");
+    let level = pct(regimes.settings.level).replace(".00", "");
     section(
         "regimes",
         "Regimes",
         html! {
             p.muted {
-                "A day's return counts in the regimes that held at the previous close. A regime's days are chained: its return is annualised by their count (252 a year), its worst drawdown is that of the chained days. Strategy - benchmark: the difference in annualised return, with a " (level) " interval from a block bootstrap of the regime's paired days (" (regimes.samples) " samples, blocks of " (regimes.block) " days, seed " (regimes.seed) ")."
+                "A day's return counts in the regimes that held at the previous close. A regime's days are chained: its return is annualised by their count (252 a year), its worst drawdown is that of the chained days. Strategy - benchmark: the difference in annualised return, with a " (level) " interval from a block bootstrap of the regime's paired days (" (regimes.settings.samples) " samples, blocks of " (regimes.settings.block) " days, seed " (regimes.settings.seed) ")."
             }
             @for c in charts {
                 (figure(c, "Equity of the strategy and its benchmarks, log scale; shaded: the bars on which each regime held (regimes that can hold together are on separate charts)."))

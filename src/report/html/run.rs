@@ -620,8 +620,8 @@ fn confidence(r: &Run, name: &str) -> Markup {
                 } } }
             } }
             p.muted {
-                (format!("{:.0}", c.level * 100.0)) " % intervals from a circular block bootstrap of the daily returns ("
-                (c.samples) " samples of " (c.block) "-bar blocks, seed " (c.seed) "): the returns are resampled in blocks, which keeps their short-range dependence, and the statistic is recomputed on each sample. "
+                (format!("{:.0}", c.settings.level * 100.0)) " % intervals from a circular block bootstrap of the daily returns ("
+                (c.settings.samples) " samples of " (c.settings.block) "-bar blocks, seed " (c.settings.seed) "): the returns are resampled in blocks, which keeps their short-range dependence, and the statistic is recomputed on each sample. "
                 "P(Sharpe > 0) is the probabilistic Sharpe ratio: the probability that the true Sharpe ratio is above zero given the number of returns, their skew and their kurtosis."
             }
         },
