@@ -23,6 +23,63 @@ pub struct Cli {
     pub shared: Shared,
 }
 
+/// `rotor sweep merge`.
+#[derive(Debug, Subcommand)]
+pub enum SweepAction {
+    /// Merge the shard folders of one sweep into the files a one-machine run writes.
+    ///
+    /// Checks that the shards are of one strategy, data, grid and rotor version, that shards
+    /// 0..N-1 are each given once and that their variants cover the grid exactly; reruns the
+    /// winner from the strategy file (which must be unchanged) for its honest statistics.
+    Merge {
+        /// Shard folders written by `rotor sweep --shard`.
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        #[command(flatten)]
+        outputs: SweepOutputs,
+    },
+}
+
+/// What a sweep writes: for `rotor sweep` and `rotor sweep merge` alike.
+#[derive(Debug, Args)]
+pub struct SweepOutputs {
+    /// Metric to rank by: total_return, cagr, volatility, sharpe, sortino, max_drawdown,
+    /// calmar, ulcer_index, annual_turnover, total_costs, final_equity.
+    #[arg(long, default_value = "sharpe", value_parser = rankable)]
+    pub rank: Metric,
+    /// How many of the best variants to print and keep in summary.json.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Draw a heatmap of the ranking metric over two swept parameters: --heatmap a,b
+    /// (names or paths; repeatable).
+    #[arg(long, value_name = "A,B")]
+    pub heatmap: Vec<String>,
+    /// Also write the equity curves of the N best variants (top_equity.csv); only these
+    /// curves are kept, whatever the number of variants.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub curves: usize,
+    /// Output folder (replaced atomically).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Skip report.html.
+    #[arg(long)]
+    pub no_report: bool,
+}
+
+/// `--shard`: a fixed shard, or `auto` (from the scheduler's environment).
+#[derive(Debug, Clone, Copy)]
+pub enum ShardArg {
+    Fixed(rotor::sweep::shard::Shard),
+    Auto,
+}
+
+fn shard_flag(s: &str) -> Result<ShardArg, String> {
+    if s == "auto" {
+        return Ok(ShardArg::Auto);
+    }
+    rotor::sweep::shard::parse(s).map(ShardArg::Fixed)
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run one or more strategies, print a summary and write results.
@@ -63,6 +120,10 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
         format: CheckFormat,
+        /// Check only shard I of N of the strategies found (0-based, in sorted path order:
+        /// the strategies whose position % N == I), e.g. one CI matrix job each.
+        #[arg(long, value_name = "I/N", value_parser = check_shard)]
+        shard: Option<rotor::sweep::shard::Shard>,
     },
     /// Run every variant of a parameter sweep in parallel and rank them.
     ///
@@ -70,35 +131,31 @@ pub enum Command {
     /// filtered by constraints). Writes sweep.csv, sweep.parquet (one row per variant: its
     /// parameters and headline metrics), summary.json (best variants, probabilistic and deflated
     /// Sharpe ratio of the winner) and heatmaps into out/<name>-sweep/ (or --out).
+    /// With --shard I/N, runs only the variants whose id % N == I and writes a shard folder;
+    /// `rotor sweep merge DIR...` then writes the sweep's files from all shards (docs/scale.md).
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Sweep {
+        #[command(subcommand)]
+        action: Option<SweepAction>,
         /// A strategy file with a [sweep] table (or give --param).
-        #[arg(value_name = "STRATEGY.toml")]
-        strategy: PathBuf,
+        #[arg(value_name = "STRATEGY.toml", required = true)]
+        strategy: Option<PathBuf>,
         /// A swept parameter: PATH=LOW..HIGH[:STEP] or PATH=V1,V2,... (repeatable), e.g.
         /// params.lookback=20..252:4 or execution.commission_bps=0,5,10,20.
         #[arg(long = "param", value_name = "PATH=VALUES")]
         params: Vec<String>,
-        /// Metric to rank by: total_return, cagr, volatility, sharpe, sortino, max_drawdown,
-        /// calmar, ulcer_index, annual_turnover, total_costs, final_equity.
-        #[arg(long, default_value = "sharpe", value_parser = rankable)]
-        rank: Metric,
-        /// How many of the best variants to print and keep in summary.json.
-        #[arg(long, default_value_t = 10)]
-        top: usize,
-        /// Draw a heatmap of the ranking metric over two swept parameters: --heatmap a,b
-        /// (names or paths; repeatable).
-        #[arg(long, value_name = "A,B")]
-        heatmap: Vec<String>,
-        /// Also write the equity curves of the N best variants (top_equity.csv); only these
-        /// curves are kept, whatever the number of variants.
-        #[arg(long, value_name = "N", default_value_t = 0)]
-        curves: usize,
-        /// Output folder (replaced atomically).
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Skip report.html.
-        #[arg(long)]
-        no_report: bool,
+        #[command(flatten)]
+        outputs: SweepOutputs,
+        /// Run only shard I of N (0-based: the variants whose id % N == I) and write a shard
+        /// folder, out/<name>-sweep-shard-I-of-N/ (or --out). `auto` reads the index and count
+        /// from the scheduler: JOB_COMPLETION_INDEX (Kubernetes, with --shard-count),
+        /// SLURM_ARRAY_TASK_ID/COUNT, AWS_BATCH_JOB_ARRAY_INDEX/SIZE, CI_NODE_INDEX/TOTAL.
+        #[arg(long, value_name = "I/N|auto", value_parser = shard_flag)]
+        shard: Option<ShardArg>,
+        /// The number of shards, for --shard auto under a scheduler that gives only the index
+        /// (a Kubernetes Indexed Job: its completions).
+        #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u64).range(1..))]
+        shard_count: Option<u64>,
     },
     /// Walk-forward test: pick the best variant on each training span, run it on the next span.
     ///
@@ -207,6 +264,10 @@ impl From<CheckFormat> for Format {
             CheckFormat::Github => Format::Github,
         }
     }
+}
+
+fn check_shard(s: &str) -> Result<rotor::sweep::shard::Shard, String> {
+    rotor::sweep::shard::parse(s)
 }
 
 /// `--rank` of a sweep: a metric with a better direction.

@@ -74,35 +74,41 @@ fn dispatch(command: Command, quiet: bool, out: &mut dyn Write) -> rotor::Result
             baseline,
             bless,
             format,
+            shard,
         } => commands::check::check(
             &commands::check::CheckOptions {
                 paths: &paths,
                 baseline: baseline.as_deref(),
                 bless,
                 format: format.into(),
+                shard,
             },
             out,
         ),
         Command::Sweep {
+            action: Some(cli::SweepAction::Merge { dirs, outputs }),
+            ..
+        } => commands::sweep::merge(&dirs, &sweep_outputs(&outputs), out),
+        Command::Sweep {
+            action: None,
             strategy,
             params,
-            rank,
-            top,
-            heatmap,
-            curves,
-            out: dir,
-            no_report,
+            outputs,
+            shard,
+            shard_count,
         } => commands::sweep::run(
             &commands::sweep::SweepOptions {
-                strategy: &strategy,
+                // clap requires the strategy when there is no subcommand.
+                strategy: strategy.as_deref().unwrap_or(std::path::Path::new("")),
                 params: &params,
-                rank,
-                top,
-                heatmaps: &heatmap,
-                curves,
-                out: dir.as_deref(),
+                outputs: sweep_outputs(&outputs),
                 progress: !quiet,
-                report: !no_report,
+                shard: shard.map(|s| match s {
+                    cli::ShardArg::Fixed(s) => commands::sweep::ShardFlag::Fixed(s),
+                    cli::ShardArg::Auto => commands::sweep::ShardFlag::Auto {
+                        count: shard_count.map(|n| n as usize),
+                    },
+                }),
             },
             out,
         ),
@@ -146,5 +152,16 @@ fn dispatch(command: Command, quiet: bool, out: &mut dyn Write) -> rotor::Result
             },
             out,
         ),
+    }
+}
+
+fn sweep_outputs(o: &cli::SweepOutputs) -> commands::sweep::Outputs<'_> {
+    commands::sweep::Outputs {
+        rank: o.rank,
+        top: o.top,
+        heatmaps: &o.heatmap,
+        curves: o.curves,
+        out: o.out.as_deref(),
+        report: !o.no_report,
     }
 }

@@ -3,7 +3,9 @@
 use super::{flag_error, output_dir, publish, Status};
 use crate::error::Result;
 use crate::report::{self, sweep::SweepReport};
-use crate::stats::Metric;
+use crate::spec::Strategy;
+use crate::stats::{Headline, Metric};
+use crate::sweep::shard::{self, Shard};
 use crate::sweep::{self, Sweep};
 use crate::{data, pipeline, plan, sim};
 use std::io::Write;
@@ -13,6 +15,15 @@ pub struct SweepOptions<'a> {
     pub strategy: &'a Path,
     /// `--param PATH=VALUES` flags.
     pub params: &'a [String],
+    pub outputs: Outputs<'a>,
+    /// Show a progress bar (on a terminal only).
+    pub progress: bool,
+    /// Run one shard of the variants and write a shard folder instead of the sweep's outputs.
+    pub shard: Option<ShardFlag>,
+}
+
+/// What a sweep writes, for a run on one machine and a merge of shards alike.
+pub struct Outputs<'a> {
     pub rank: Metric,
     pub top: usize,
     /// `--heatmap A,B` flags.
@@ -20,60 +31,97 @@ pub struct SweepOptions<'a> {
     /// Equity curves of this many best variants to write.
     pub curves: usize,
     pub out: Option<&'a Path>,
-    /// Show a progress bar (on a terminal only).
-    pub progress: bool,
     /// Write report.html.
     pub report: bool,
+}
+
+/// `--shard I/N`, or `--shard auto` (with `--shard-count` for schedulers that give no count).
+#[derive(Debug, Clone, Copy)]
+pub enum ShardFlag {
+    Fixed(Shard),
+    Auto { count: Option<usize> },
+}
+
+impl ShardFlag {
+    fn resolve(self) -> Result<Shard> {
+        match self {
+            ShardFlag::Fixed(s) => Ok(s),
+            ShardFlag::Auto { count } => shard::from_env(count, &|k| std::env::var(k).ok())
+                .map_err(|m| flag_error("--shard", m)),
+        }
+    }
 }
 
 pub fn run(o: &SweepOptions, out: &mut dyn Write) -> Result<Status> {
     let (strategy, _) = pipeline::compile(o.strategy)?;
     let sw = sweep::build(&strategy, o.params)?;
-    let axes: Vec<(usize, usize)> = o
-        .heatmaps
-        .iter()
-        .map(|h| heatmap_axes(&sw, h))
-        .collect::<Result<_>>()?;
-    let dir = output_dir(o.out, &strategy.name, "-sweep")?;
+    let axes = heatmaps(&sw, o.outputs.heatmaps)?;
     let panel = data::load_panel(&strategy)?;
+    if let Some(flag) = o.shard {
+        return run_shard(o, flag.resolve()?, &strategy, &panel, &sw, out);
+    }
+    let dir = output_dir(o.outputs.out, &strategy.name, "-sweep")?;
     let pb = progress_bar(sw.variants.len(), o.progress);
     let started = std::time::Instant::now();
     let results = sweep::run(&strategy, &panel, &sw, &|| pb.inc(1))?;
     let elapsed = started.elapsed();
     pb.finish_and_clear();
-    let order = sweep::ranking(&results, o.rank);
+    let evals = sw.variants.len() as f64 * panel.len() as f64;
+    let timing = format!(
+        "{} variants x {} bars in {:.1} ms ({:.0} million bar-evaluations per second)\n",
+        sw.variants.len(),
+        panel.len(),
+        elapsed.as_secs_f64() * 1e3,
+        evals / elapsed.as_secs_f64() / 1e6,
+    );
+    finish(
+        &strategy, &panel, &sw, &results, &axes, &o.outputs, &dir, &timing, out,
+    )
+}
+
+fn heatmaps(sw: &Sweep, flags: &[String]) -> Result<Vec<(usize, usize)>> {
+    flags.iter().map(|h| heatmap_axes(sw, h)).collect()
+}
+
+/// Ranks the variants and writes the sweep's folder: the same files from a run on one machine
+/// and from merged shards.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    strategy: &Strategy,
+    panel: &data::Panel,
+    sw: &Sweep,
+    results: &[Headline],
+    axes: &[(usize, usize)],
+    o: &Outputs,
+    dir: &Path,
+    timing: &str,
+    out: &mut dyn Write,
+) -> Result<Status> {
+    let order = sweep::ranking(results, o.rank);
     let best = order[0];
-    let honesty = sweep::honesty(&strategy, &panel, &sw, &results, best)?;
-    let distribution = sweep::distribution(&results, o.rank, best);
+    let honesty = sweep::honesty(strategy, panel, sw, results, best)?;
+    let distribution = sweep::distribution(results, o.rank, best);
     let r = SweepReport {
         strategy: &strategy.name,
-        sweep: &sw,
-        results: &results,
+        sweep: sw,
+        results,
         rank_by: o.rank,
         order: &order,
         top: o.top.max(1),
         honesty: &honesty,
         distribution: &distribution,
-        heatmaps: &axes,
+        heatmaps: axes,
     };
     // Only the requested best curves are recomputed and kept.
     let curves: Vec<(usize, Vec<f64>)> = order
         .iter()
         .take(o.curves)
         .map(|&i| {
-            let p = plan::compile(&sweep::apply(&strategy, &sw.axes, &sw.variants[i]))?;
-            Ok((i, sim::run(&panel, &p).equity))
+            let p = plan::compile(&sweep::apply(strategy, &sw.axes, &sw.variants[i]))?;
+            Ok((i, sim::run(panel, &p).equity))
         })
         .collect::<Result<_>>()?;
-    let evals = sw.variants.len() as f64 * panel.len() as f64;
-    let text = format!(
-        "{}\n{} variants x {} bars in {:.1} ms ({:.0} million bar-evaluations per second)\n",
-        report::sweep::summary_text(&r),
-        sw.variants.len(),
-        panel.len(),
-        elapsed.as_secs_f64() * 1e3,
-        evals / elapsed.as_secs_f64() / 1e6,
-    );
+    let text = format!("{}\n{timing}", report::sweep::summary_text(&r));
     let files = |tmp: &Path| {
         report::sweep::write(tmp, &r)?;
         if !curves.is_empty() {
@@ -82,8 +130,104 @@ pub fn run(o: &SweepOptions, out: &mut dyn Write) -> Result<Status> {
         }
         Ok(())
     };
-    publish(&dir, o.report, files, &text, out)?;
+    publish(dir, o.report, files, &text, out)?;
     Ok(Status::Success)
+}
+
+/// The sha256 of a file's text, for manifests.
+fn sha256_of(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    data::load::hex(&Sha256::digest(text.as_bytes()))
+}
+
+fn inputs_of(panel: &data::Panel) -> Vec<(std::path::PathBuf, String)> {
+    panel
+        .inputs
+        .iter()
+        .map(|i| (i.path.clone(), i.sha256.clone()))
+        .collect()
+}
+
+/// Runs shard I of N: the variants whose id % N == I, written with a manifest into
+/// `out/<name>-sweep-shard-<I>-of-<N>/` (or `--out`).
+fn run_shard(
+    o: &SweepOptions,
+    sh: Shard,
+    strategy: &Strategy,
+    panel: &data::Panel,
+    sw: &Sweep,
+    out: &mut dyn Write,
+) -> Result<Status> {
+    let suffix = format!("-sweep-shard-{}-of-{}", sh.index, sh.count);
+    let dir = output_dir(o.outputs.out, &strategy.name, &suffix)?;
+    let ids: Vec<usize> = (0..sw.variants.len()).filter(|&i| sh.has(i)).collect();
+    let part = sweep::subset(sw, &ids);
+    let pb = progress_bar(ids.len(), o.progress);
+    let results = if ids.is_empty() {
+        vec![]
+    } else {
+        sweep::run(strategy, panel, &part, &|| pb.inc(1))?
+    };
+    pb.finish_and_clear();
+    let manifest = shard::Manifest {
+        schema: shard::SCHEMA.into(),
+        engine_version: env!("CARGO_PKG_VERSION").into(),
+        strategy_file: o.strategy.to_path_buf(),
+        strategy: strategy.name.clone(),
+        strategy_sha256: sha256_of(&strategy.text),
+        params: o.params.to_vec(),
+        inputs: inputs_of(panel),
+        variants: sw.variants.len(),
+        shard: sh,
+        rows: ids.len(),
+    };
+    let text = format!(
+        "shard {} of {}: {} of {} variants\n",
+        sh.index,
+        sh.count,
+        ids.len(),
+        sw.variants.len()
+    );
+    let files = |tmp: &Path| {
+        shard::write_rows(tmp, &ids, &results)?;
+        let json = serde_json::to_string_pretty(&manifest)
+            .map_err(|e| crate::error::Error::Other(format!("cannot write the manifest: {e}")))?;
+        report::write_file(tmp, shard::MANIFEST, &(json + "\n"))
+    };
+    publish(&dir, false, files, &text, out)?;
+    Ok(Status::Success)
+}
+
+/// `rotor sweep merge DIR...`: checks the shards and writes the one-machine sweep's files.
+pub fn merge(dirs: &[std::path::PathBuf], o: &Outputs, out: &mut dyn Write) -> Result<Status> {
+    let shards: Vec<shard::Read> = dirs.iter().map(|d| shard::read(d)).collect::<Result<_>>()?;
+    let (m, results) = shard::assemble(&shards)?;
+    // The strategy and data must be the ones the shards ran (the winner is rerun in full).
+    let (strategy, _) = pipeline::compile(&m.strategy_file)?;
+    if sha256_of(&strategy.text) != m.strategy_sha256 {
+        return Err(crate::error::Error::input(crate::error::Diagnostic::new(
+            &m.strategy_file,
+            "the strategy file changed since the shards were run (its sha256 differs from the shards' manifest)",
+        )));
+    }
+    let sw = sweep::build(&strategy, &m.params)?;
+    let panel = data::load_panel(&strategy)?;
+    if inputs_of(&panel) != m.inputs {
+        return Err(crate::error::Error::input(crate::error::Diagnostic::new(
+            &m.strategy_file,
+            "the data files changed since the shards were run (an input's sha256 differs from the shards' manifest)",
+        )));
+    }
+    let axes = heatmaps(&sw, o.heatmaps)?;
+    let dir = output_dir(o.out, &strategy.name, "-sweep")?;
+    let timing = format!(
+        "{} variants merged from {} shards\n",
+        results.len(),
+        m.shard.count
+    );
+    finish(
+        &strategy, &panel, &sw, &results, &axes, o, &dir, &timing, out,
+    )
 }
 
 /// Resolves `--heatmap a,b` to two axis indices (by name or path).

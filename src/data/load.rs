@@ -228,6 +228,30 @@ impl Frame {
     /// A numeric column, every row checked: empty cells (and Parquet nulls) become NaN, the
     /// marker of a missing value; a cell that is not a number, or is not finite (`nan`, `inf`,
     /// `1e400`), is an error naming its row, wherever it is in the file.
+    /// A numeric column of a file rotor wrote (a sweep shard's rows), where an undefined metric
+    /// is a legitimate value: NaN and infinities are kept, an empty cell is NaN.
+    pub fn metric_values(&self, name: &str) -> Result<Vec<f64>> {
+        let col = self.column(name)?;
+        let fail =
+            |e: PolarsError| Error::input(Diagnostic::new(&self.path, e.to_string()).key(name));
+        if !col.dtype().is_primitive_numeric() {
+            return Err(Error::input(
+                Diagnostic::new(
+                    &self.path,
+                    format!("expected a numeric column, found {}", col.dtype()),
+                )
+                .key(name),
+            ));
+        }
+        let as_f64 = col.cast(&DataType::Float64).map_err(fail)?;
+        Ok(as_f64
+            .f64()
+            .map_err(fail)?
+            .iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect())
+    }
+
     pub fn numbers(&self, name: &str) -> Result<Vec<f64>> {
         let col = self.column(name)?;
         let fail =

@@ -139,6 +139,27 @@ impl Metric {
         }
     }
 
+    /// Sets the metric's value in headline numbers (the inverse of [`Metric::of`]): how a
+    /// sweep's rows written by shards are read back.
+    pub fn set(self, h: &mut Headline, v: f64) {
+        let c = &mut h.curve;
+        match self {
+            TotalReturn => c.total_return = v,
+            Cagr => c.cagr = v,
+            Volatility => c.volatility = v,
+            Sharpe => c.sharpe = v,
+            Sortino => c.sortino = v,
+            MaxDrawdown => c.max_drawdown = v,
+            Calmar => c.calmar = v,
+            UlcerIndex => c.ulcer_index = v,
+            Trades => h.trades = v as usize,
+            AnnualTurnover => h.annual_turnover = v,
+            TotalCosts => h.total_costs = v,
+            TimeInMarket => h.time_in_market = v,
+            FinalEquity => c.final_equity = v,
+        }
+    }
+
     /// Orders two values of this metric, best first; an undefined value (NaN) comes last.
     pub fn best_first(self, x: f64, y: f64) -> std::cmp::Ordering {
         use std::cmp::Ordering::*;
@@ -182,6 +203,20 @@ mod tests {
             assert_eq!(Metric::from_name(m.name()), Some(m));
         }
         assert_eq!(Metric::from_name("sharp"), None);
+        // set is the inverse of of, for every metric.
+        let mut h = crate::stats::Headline {
+            curve: Curve::NAN,
+            trades: 0,
+            annual_turnover: 0.0,
+            total_costs: 0.0,
+            time_in_market: 0.0,
+        };
+        for (i, m) in Metric::ALL.into_iter().enumerate() {
+            m.set(&mut h, i as f64 + 1.0);
+        }
+        for (i, m) in Metric::ALL.into_iter().enumerate() {
+            assert_eq!(m.of(&h), i as f64 + 1.0, "{m}");
+        }
         assert_eq!(Metric::Volatility.higher_is_better(), Some(false));
         assert!(Metric::rankable().all(|m| m != Metric::Trades));
         assert!(Metric::Sharpe.on_windows() && !Metric::FinalEquity.on_windows());

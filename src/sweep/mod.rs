@@ -14,6 +14,7 @@
 
 pub mod honest;
 pub mod path;
+pub mod shard;
 pub mod walkforward;
 
 pub use path::SweepPath;
@@ -520,6 +521,14 @@ pub fn apply(s: &Strategy, axes: &[Axis], values: &[f64]) -> Strategy {
         a.target.set(&mut v, x);
     }
     v
+}
+
+/// The sweep restricted to the variants `ids` (in that order): what a shard runs.
+pub fn subset(sweep: &Sweep, ids: &[usize]) -> Sweep {
+    Sweep {
+        variants: ids.iter().map(|&i| sweep.variants[i].clone()).collect(),
+        ..sweep.clone()
+    }
 }
 
 /// Runs every variant. `progress` is called once per finished variant (from any thread).
