@@ -212,35 +212,83 @@ fn shard_flags_are_checked() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("none of the schedulers' variables is set"));
-    // auto under a Slurm array task and a GitLab parallel job: the same shard folder name.
-    let dir = tempfile::tempdir().unwrap();
-    for (vars, name) in [
-        (
+}
+
+/// Each scheduler's variables as it sets them for shard `i` of 2.
+fn scheduler_env(scheduler: usize, i: usize) -> (Vec<(&'static str, String)>, Vec<&'static str>) {
+    match scheduler {
+        // Kubernetes gives the index only: the count is a flag.
+        0 => (
+            vec![("JOB_COMPLETION_INDEX", i.to_string())],
+            vec!["--shard-count", "2"],
+        ),
+        // A Slurm array declared --array=1-2.
+        1 => (
             vec![
-                ("SLURM_ARRAY_TASK_ID", "1"),
-                ("SLURM_ARRAY_TASK_COUNT", "4"),
+                ("SLURM_ARRAY_TASK_ID", (i + 1).to_string()),
+                ("SLURM_ARRAY_TASK_MIN", "1".into()),
+                ("SLURM_ARRAY_TASK_COUNT", "2".into()),
             ],
-            "1-of-4",
+            vec![],
         ),
-        (
-            vec![("CI_NODE_INDEX", "2"), ("CI_NODE_TOTAL", "4")],
-            "1-of-4",
+        2 => (
+            vec![
+                ("AWS_BATCH_JOB_ARRAY_INDEX", i.to_string()),
+                ("AWS_BATCH_JOB_ARRAY_SIZE", "2".into()),
+            ],
+            vec![],
         ),
-    ] {
-        let out = dir.path().join(name);
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rotor"));
-        c.args(["--quiet", "sweep", STRATEGY]).args(PARAMS);
-        c.args(["--shard", "auto", "--out", p(&out)]);
-        for (k, v) in vars {
-            c.env(k, v);
+        // GitLab counts from 1.
+        _ => (
+            vec![
+                ("CI_NODE_INDEX", (i + 1).to_string()),
+                ("CI_NODE_TOTAL", "2".into()),
+            ],
+            vec![],
+        ),
+    }
+}
+
+/// Shards started with `--shard auto` under each scheduler's variables merge into the sweep
+/// run in one piece.
+#[test]
+fn each_scheduler_runs_the_shards_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full");
+    let mut args = OUTPUTS.to_vec();
+    args.extend(["--out", p(&full)]);
+    sweep(&args);
+    for scheduler in 0..4 {
+        let mut shards = vec![];
+        for i in 0..2 {
+            let out = dir.path().join(format!("sched{scheduler}-{i}"));
+            let (vars, flags) = scheduler_env(scheduler, i);
+            let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rotor"));
+            c.args(["--quiet", "sweep", STRATEGY]).args(PARAMS);
+            c.args(["--shard", "auto"])
+                .args(flags)
+                .args(["--out", p(&out)]);
+            for (k, _, _, _) in rotor::sweep::shard::SCHEDULERS {
+                c.env_remove(k);
+            }
+            for (k, v) in vars {
+                c.env(k, v);
+            }
+            let o = c.output().unwrap();
+            assert!(o.status.success(), "{}", text(&o));
+            let m: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(out.join("shard.json")).unwrap())
+                    .unwrap();
+            assert_eq!(
+                (m["shard"]["index"].as_u64(), m["shard"]["count"].as_u64()),
+                (Some(i as u64), Some(2))
+            );
+            shards.push(out);
         }
-        let o = c.output().unwrap();
+        let out = dir.path().join(format!("merged{scheduler}"));
+        let o = merge(&shards, &out);
         assert!(o.status.success(), "{}", text(&o));
-        let m: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("shard.json")).unwrap())
-                .unwrap();
-        assert_eq!(m["shard"]["index"], 1);
-        assert_eq!(m["shard"]["count"], 4);
+        assert_eq!(files(&out), files(&full), "scheduler {scheduler}");
     }
 }
 
