@@ -5,6 +5,7 @@ use crate::error::Result;
 use crate::report::{self, sweep::SweepReport};
 use crate::spec::Strategy;
 use crate::stats::{Headline, Metric};
+use crate::sweep::collect::Collector;
 use crate::sweep::shard::{self, Shard};
 use crate::sweep::{self, Sweep};
 use crate::{data, pipeline, plan, sim};
@@ -63,19 +64,22 @@ pub fn run(o: &SweepOptions, out: &mut dyn Write) -> Result<Status> {
     let dir = output_dir(o.outputs.out, &strategy.name, "-sweep")?;
     let pb = progress_bar(sw.variants.len(), o.progress);
     let started = std::time::Instant::now();
-    let results = sweep::run(&strategy, &panel, &sw, &|| pb.inc(1))?;
-    let elapsed = started.elapsed();
-    pb.finish_and_clear();
-    let evals = sw.variants.len() as f64 * panel.len() as f64;
-    let timing = format!(
-        "{} variants x {} bars in {:.1} ms ({:.0} million bar-evaluations per second)\n",
-        sw.variants.len(),
-        panel.len(),
-        elapsed.as_secs_f64() * 1e3,
-        evals / elapsed.as_secs_f64() / 1e6,
-    );
-    finish(
-        &strategy, &panel, &sw, &results, &axes, &o.outputs, &dir, &timing, out,
+    let ids: Vec<usize> = (0..sw.variants.len()).collect();
+    let mut feed = |sink: &mut sweep::Sink| {
+        sweep::stream(&strategy, &panel, &sw, &ids, &|| pb.inc(1), sink)?;
+        pb.finish_and_clear();
+        let elapsed = started.elapsed();
+        let evals = sw.variants.len() as f64 * panel.len() as f64;
+        Ok(format!(
+            "{} variants x {} bars in {:.1} ms ({:.0} million bar-evaluations per second)\n",
+            sw.variants.len(),
+            panel.len(),
+            elapsed.as_secs_f64() * 1e3,
+            evals / elapsed.as_secs_f64() / 1e6,
+        ))
+    };
+    write_sweep(
+        &strategy, &panel, &sw, &axes, &o.outputs, &dir, &mut feed, out,
     )
 }
 
@@ -83,54 +87,71 @@ fn heatmaps(sw: &Sweep, flags: &[String]) -> Result<Vec<(usize, usize)>> {
     flags.iter().map(|h| heatmap_axes(sw, h)).collect()
 }
 
-/// Ranks the variants and writes the sweep's folder: the same files from a run on one machine
-/// and from merged shards.
+/// Hands every variant's row, in variant order, to the sink; returns a line for the terminal.
+type Feed<'f> =
+    dyn FnMut(&mut dyn FnMut(&[usize], &[Headline]) -> Result<()>) -> Result<String> + 'f;
+
+/// Writes the sweep's folder from its rows as `feed` produces them: `sweep.csv` and
+/// `sweep.parquet` as they stream by, then the ranking, the honest statistics, the heatmaps,
+/// the best curves and the report. The same files from a run on one machine and from merged
+/// shards.
 #[allow(clippy::too_many_arguments)]
-fn finish(
+fn write_sweep(
     strategy: &Strategy,
     panel: &data::Panel,
     sw: &Sweep,
-    results: &[Headline],
     axes: &[(usize, usize)],
     o: &Outputs,
     dir: &Path,
-    timing: &str,
+    feed: &mut Feed,
     out: &mut dyn Write,
 ) -> Result<Status> {
-    let order = sweep::ranking(results, o.rank);
-    let best = order[0];
-    let honesty = sweep::honesty(strategy, panel, sw, results, best)?;
-    let distribution = sweep::distribution(results, o.rank, best);
-    let r = SweepReport {
-        strategy: &strategy.name,
-        sweep: sw,
-        results,
-        rank_by: o.rank,
-        order: &order,
-        top: o.top.max(1),
-        honesty: &honesty,
-        distribution: &distribution,
-        heatmaps: axes,
-    };
-    // Only the requested best curves are recomputed and kept.
-    let curves: Vec<(usize, Vec<f64>)> = order
-        .iter()
-        .take(o.curves)
-        .map(|&i| {
-            let p = plan::compile(&sweep::apply(strategy, &sw.axes, &sw.variants[i]))?;
-            Ok((i, sim::run(panel, &p).equity))
-        })
-        .collect::<Result<_>>()?;
-    let text = format!("{}\n{timing}", report::sweep::summary_text(&r));
-    let files = |tmp: &Path| {
+    let mut text = String::new();
+    report::write_dir_atomically(dir, |tmp| {
+        let mut rows = report::sweep::RowWriter::create(tmp, sw)?;
+        let mut kept = Collector::new(sw, o.rank, o.top.max(o.curves), axes);
+        let timing = feed(&mut |ids, hs| {
+            kept.add(ids, hs);
+            rows.write(ids, hs)
+        })?;
+        rows.finish()?;
+        let c = kept.finish();
+        let best = c.best[0].0;
+        let honesty = sweep::honesty(strategy, panel, sw, &c.sharpes, best)?;
+        let distribution = sweep::distribution(&c.values, o.rank, best);
+        let r = SweepReport {
+            strategy: &strategy.name,
+            sweep: sw,
+            rank_by: o.rank,
+            best: &c.best,
+            top: o.top.max(1),
+            honesty: &honesty,
+            distribution: &distribution,
+            heatmaps: axes,
+            grids: &c.grids,
+        };
         report::sweep::write(tmp, &r)?;
+        // Only the requested best curves are recomputed and kept.
+        let curves: Vec<(usize, Vec<f64>)> = c
+            .best
+            .iter()
+            .take(o.curves)
+            .map(|&(i, _)| {
+                let p = plan::compile(&sweep::apply(strategy, &sw.axes, &sw.variants[i]))?;
+                Ok((i, sim::run(panel, &p).equity))
+            })
+            .collect::<Result<_>>()?;
         if !curves.is_empty() {
             let csv = report::sweep::curves_csv(&panel.dates, &curves);
             report::write_file(tmp, "top_equity.csv", &csv)?;
         }
+        if o.report {
+            report::html::write(tmp)?;
+        }
+        text = format!("{}\n{timing}", report::sweep::summary_text(&r));
         Ok(())
-    };
-    publish(dir, o.report, files, &text, out)?;
+    })?;
+    writeln!(out, "{text}results: {}", dir.display()).map_err(super::run::stdout_error)?;
     Ok(Status::Success)
 }
 
@@ -161,14 +182,7 @@ fn run_shard(
     let suffix = format!("-sweep-shard-{}-of-{}", sh.index, sh.count);
     let dir = output_dir(o.outputs.out, &strategy.name, &suffix)?;
     let ids: Vec<usize> = (0..sw.variants.len()).filter(|&i| sh.has(i)).collect();
-    let part = sweep::subset(sw, &ids);
     let pb = progress_bar(ids.len(), o.progress);
-    let results = if ids.is_empty() {
-        vec![]
-    } else {
-        sweep::run(strategy, panel, &part, &|| pb.inc(1))?
-    };
-    pb.finish_and_clear();
     let manifest = shard::Manifest {
         schema: shard::SCHEMA.into(),
         engine_version: env!("CARGO_PKG_VERSION").into(),
@@ -189,7 +203,13 @@ fn run_shard(
         sw.variants.len()
     );
     let files = |tmp: &Path| {
-        shard::write_rows(tmp, &ids, &results)?;
+        // The rows stream into rows.parquet, a row group per chunk of variants.
+        let mut rows = crate::data::load::ParquetStream::create(&tmp.join(shard::ROWS));
+        sweep::stream(strategy, panel, sw, &ids, &|| pb.inc(1), &mut |ids, hs| {
+            rows.write(shard::columns(ids, hs))
+        })?;
+        pb.finish_and_clear();
+        rows.finish(shard::columns(&[], &[]))?;
         let json = serde_json::to_string_pretty(&manifest)
             .map_err(|e| crate::error::Error::Other(format!("cannot write the manifest: {e}")))?;
         report::write_file(tmp, shard::MANIFEST, &(json + "\n"))
@@ -220,14 +240,19 @@ pub fn merge(dirs: &[std::path::PathBuf], o: &Outputs, out: &mut dyn Write) -> R
     }
     let axes = heatmaps(&sw, o.heatmaps)?;
     let dir = output_dir(o.out, &strategy.name, "-sweep")?;
-    let timing = format!(
-        "{} variants merged from {} shards\n",
-        results.len(),
-        m.shard.count
-    );
-    finish(
-        &strategy, &panel, &sw, &results, &axes, o, &dir, &timing, out,
-    )
+    // The rows in the chunks a one-machine run streams them in (the Parquet row groups).
+    let ids: Vec<usize> = (0..results.len()).collect();
+    let mut feed = |sink: &mut sweep::Sink| {
+        for (chunk, rows) in ids.chunks(sweep::CHUNK).zip(results.chunks(sweep::CHUNK)) {
+            sink(chunk, rows)?;
+        }
+        Ok(format!(
+            "{} variants merged from {} shards\n",
+            results.len(),
+            m.shard.count
+        ))
+    };
+    write_sweep(&strategy, &panel, &sw, &axes, o, &dir, &mut feed, out)
 }
 
 /// Resolves `--heatmap a,b` to two axis indices (by name or path).

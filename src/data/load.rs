@@ -73,6 +73,32 @@ impl Frame {
         })
     }
 
+    /// Some columns of a Parquet file rotor wrote (a large sweep's rows): only those columns
+    /// are decoded, so reading one metric of millions of rows takes a few bytes a row. No
+    /// sha256 is taken (the file is an output, not an input).
+    pub fn read_columns(path: &Path, columns: &[String]) -> Result<Frame> {
+        let file = std::fs::File::open(path)
+            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+        let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let df = ParquetReader::new(file)
+            .with_columns(Some(columns.to_vec()))
+            .finish()
+            .map_err(|e| {
+                Error::input(Diagnostic::new(
+                    path,
+                    format!("cannot parse data file: {e}"),
+                ))
+            })?;
+        Ok(Frame {
+            dates: Default::default(),
+            path: path.to_path_buf(),
+            sha256: String::new(),
+            bytes,
+            df,
+            csv: false,
+        })
+    }
+
     pub fn rows(&self) -> usize {
         self.df.height()
     }
@@ -315,7 +341,54 @@ pub enum OutColumn {
 }
 
 /// Writes named columns as a Parquet file (polars stays inside this module).
-pub fn write_parquet(path: &Path, columns: Vec<(String, OutColumn)>) -> Result<()> {
+/// A Parquet file written a row group at a time: rows stream through, the file never holds
+/// more than one group in memory.
+pub struct ParquetStream {
+    path: PathBuf,
+    writer: Option<polars::io::parquet::write::BatchedWriter<std::fs::File>>,
+}
+
+impl ParquetStream {
+    pub fn create(path: &Path) -> ParquetStream {
+        ParquetStream {
+            path: path.to_path_buf(),
+            writer: None,
+        }
+    }
+
+    fn fail(&self, e: PolarsError) -> Error {
+        Error::Other(format!("cannot write {}: {e}", self.path.display()))
+    }
+
+    /// Appends one row group (every call with the same column names and types).
+    pub fn write(&mut self, columns: Vec<(String, OutColumn)>) -> Result<()> {
+        let mut df = frame_of(columns).map_err(|e| self.fail(e))?;
+        df.rechunk_mut();
+        if self.writer.is_none() {
+            let file = std::fs::File::create(&self.path)
+                .map_err(|e| Error::io(format!("cannot write {}", self.path.display()), e))?;
+            let w = ParquetWriter::new(file)
+                .batched(df.schema())
+                .map_err(|e| self.fail(e))?;
+            self.writer = Some(w);
+        }
+        let r = self.writer.as_mut().map(|w| w.write_batch(&df));
+        match r {
+            Some(Err(e)) => Err(self.fail(e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Writes the footer; with no row group at all, an empty file of these columns.
+    pub fn finish(self, empty: Vec<(String, OutColumn)>) -> Result<()> {
+        match &self.writer {
+            Some(w) => w.finish().map(|_| ()).map_err(|e| self.fail(e)),
+            None => write_parquet(&self.path, empty),
+        }
+    }
+}
+
+fn frame_of(columns: Vec<(String, OutColumn)>) -> PolarsResult<DataFrame> {
     let cols: Vec<Column> = columns
         .into_iter()
         .map(|(name, c)| match c {
@@ -324,8 +397,12 @@ pub fn write_parquet(path: &Path, columns: Vec<(String, OutColumn)>) -> Result<(
             OutColumn::Str(v) => Column::new(name.into(), v),
         })
         .collect();
+    DataFrame::new_infer_height(cols)
+}
+
+pub fn write_parquet(path: &Path, columns: Vec<(String, OutColumn)>) -> Result<()> {
     let fail = |e: PolarsError| Error::Other(format!("cannot write {}: {e}", path.display()));
-    let mut df = DataFrame::new_infer_height(cols).map_err(fail)?;
+    let mut df = frame_of(columns).map_err(fail)?;
     let file = std::fs::File::create(path)
         .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
     ParquetWriter::new(file).finish(&mut df).map_err(fail)?;

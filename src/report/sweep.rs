@@ -1,9 +1,9 @@
 //! Outputs of `rotor sweep` and `rotor walkforward`.
 
 use super::{fixed, num, pct, write_file};
-use crate::data::load::{write_parquet, OutColumn};
+use crate::data::load::{OutColumn, ParquetStream};
 use crate::date;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::plot;
 use crate::stats::{Headline, Metric};
 use crate::sweep::walkforward::WalkForward;
@@ -12,48 +12,92 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
 
-pub fn sweep_csv(sw: &Sweep, results: &[Headline]) -> String {
-    let mut s = String::from("variant");
-    for a in &sw.axes {
-        let _ = write!(s, ",{}", a.path);
-    }
-    for c in Metric::ALL {
-        let _ = write!(s, ",{c}");
-    }
-    s.push('\n');
-    for (i, (v, h)) in sw.variants.iter().zip(results).enumerate() {
-        let _ = write!(s, "{i}");
-        for x in v {
-            let _ = write!(s, ",{}", num(*x));
-        }
-        for c in Metric::ALL {
-            let _ = write!(s, ",{}", num(c.of(h)));
-        }
-        s.push('\n');
-    }
-    s
+/// `sweep.csv` and `sweep.parquet`, written as the rows stream by (one row group of the Parquet
+/// file per call): one row per variant, its id, its swept values and every headline metric.
+pub struct RowWriter<'a> {
+    sweep: &'a Sweep,
+    csv: std::io::BufWriter<std::fs::File>,
+    csv_path: std::path::PathBuf,
+    parquet: ParquetStream,
 }
 
-fn sweep_parquet(path: &Path, sw: &Sweep, results: &[Headline]) -> Result<()> {
+impl<'a> RowWriter<'a> {
+    pub fn create(dir: &Path, sweep: &'a Sweep) -> Result<RowWriter<'a>> {
+        let csv_path = dir.join("sweep.csv");
+        let file = std::fs::File::create(&csv_path)
+            .map_err(|e| Error::io(format!("cannot write {}", csv_path.display()), e))?;
+        let mut w = RowWriter {
+            sweep,
+            csv: std::io::BufWriter::new(file),
+            csv_path,
+            parquet: ParquetStream::create(&dir.join("sweep.parquet")),
+        };
+        let mut head = String::from("variant");
+        for a in &sweep.axes {
+            let _ = write!(head, ",{}", a.path);
+        }
+        for c in Metric::ALL {
+            let _ = write!(head, ",{c}");
+        }
+        head.push('\n');
+        w.put(&head)?;
+        Ok(w)
+    }
+
+    fn put(&mut self, text: &str) -> Result<()> {
+        use std::io::Write;
+        self.csv
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::io(format!("cannot write {}", self.csv_path.display()), e))
+    }
+
+    /// The rows of variants `ids`.
+    pub fn write(&mut self, ids: &[usize], rows: &[Headline]) -> Result<()> {
+        let mut s = String::new();
+        for (&i, h) in ids.iter().zip(rows) {
+            let _ = write!(s, "{i}");
+            for x in &self.sweep.variants[i] {
+                let _ = write!(s, ",{}", num(*x));
+            }
+            for c in Metric::ALL {
+                let _ = write!(s, ",{}", num(c.of(h)));
+            }
+            s.push('\n');
+        }
+        self.put(&s)?;
+        self.parquet.write(columns(self.sweep, ids, rows))
+    }
+
+    pub fn finish(mut self) -> Result<()> {
+        use std::io::Write;
+        self.csv
+            .flush()
+            .map_err(|e| Error::io(format!("cannot write {}", self.csv_path.display()), e))?;
+        self.parquet.finish(columns(self.sweep, &[], &[]))
+    }
+}
+
+/// The Parquet columns of rows `ids`: `variant`, each swept path, each metric.
+fn columns(sw: &Sweep, ids: &[usize], rows: &[Headline]) -> Vec<(String, OutColumn)> {
     let mut cols = vec![(
         "variant".to_owned(),
-        OutColumn::U64((0..results.len() as u64).collect()),
+        OutColumn::U64(ids.iter().map(|&i| i as u64).collect()),
     )];
     for (k, a) in sw.axes.iter().enumerate() {
         cols.push((
             a.path.clone(),
-            OutColumn::F64(sw.variants.iter().map(|v| v[k]).collect()),
+            OutColumn::F64(ids.iter().map(|&i| sw.variants[i][k]).collect()),
         ));
     }
     for c in Metric::ALL {
         let column = if c == Metric::Trades {
-            OutColumn::U64(results.iter().map(|h| h.trades as u64).collect())
+            OutColumn::U64(rows.iter().map(|h| h.trades as u64).collect())
         } else {
-            OutColumn::F64(results.iter().map(|h| c.of(h)).collect())
+            OutColumn::F64(rows.iter().map(|h| c.of(h)).collect())
         };
         cols.push((c.name().to_owned(), column));
     }
-    write_parquet(path, cols)
+    cols
 }
 
 #[derive(Serialize)]
@@ -72,33 +116,35 @@ fn params_of(sw: &Sweep, v: usize) -> serde_json::Map<String, serde_json::Value>
         .collect()
 }
 
-/// Everything a sweep report needs.
+/// Everything a sweep report needs (the rows themselves are in the files).
 pub struct SweepReport<'a> {
     pub strategy: &'a str,
     pub sweep: &'a Sweep,
-    pub results: &'a [Headline],
     pub rank_by: Metric,
-    pub order: &'a [usize],
+    /// The best rows, best first: (variant id, headline).
+    pub best: &'a [(usize, Headline)],
+    /// How many of them to print and keep in summary.json.
     pub top: usize,
     pub honesty: &'a Honesty,
     pub distribution: &'a Distribution,
-    /// (x axis index, y axis index) pairs to draw.
+    /// (x axis index, y axis index) pairs to draw, and the best value in each of their cells.
     pub heatmaps: &'a [(usize, usize)],
+    pub grids: &'a [Vec<f64>],
 }
 
 pub fn summary_json(r: &SweepReport) -> String {
-    let best = r.order[0];
+    let (best, h) = &r.best[0];
     let v = serde_json::json!({
         "schema": "rotor.sweep/1",
         "engine": { "name": "rotor", "version": env!("CARGO_PKG_VERSION") },
         "strategy": r.strategy,
-        "variants": r.results.len(),
+        "variants": r.sweep.variants.len(),
         "variants_before_constraints": r.sweep.product,
         "axes": r.sweep.axes,
         "constraints": r.sweep.constraints,
         "rank_by": r.rank_by,
-        "best": Ranked { rank: 1, variant: best, params: params_of(r.sweep, best), metrics: &r.results[best] },
-        "top": r.order.iter().take(r.top).enumerate().map(|(k, &i)| Ranked { rank: k + 1, variant: i, params: params_of(r.sweep, i), metrics: &r.results[i] }).collect::<Vec<_>>(),
+        "best": Ranked { rank: 1, variant: *best, params: params_of(r.sweep, *best), metrics: h },
+        "top": r.best.iter().take(r.top).enumerate().map(|(k, (i, h))| Ranked { rank: k + 1, variant: *i, params: params_of(r.sweep, *i), metrics: h }).collect::<Vec<_>>(),
         "honesty": r.honesty,
         "distribution": r.distribution,
     });
@@ -107,31 +153,14 @@ pub fn summary_json(r: &SweepReport) -> String {
     s
 }
 
-/// The best value of the ranking metric in each (x, y) cell, over the other parameters.
-pub fn heatmap_grid(r: &SweepReport, xa: usize, ya: usize) -> (Vec<f64>, Option<(usize, usize)>) {
-    let xs = &r.sweep.axes[xa].values;
-    let ys = &r.sweep.axes[ya].values;
-    let mut grid = vec![f64::NAN; xs.len() * ys.len()];
-    let pos = |vals: &[f64], x: f64| vals.iter().position(|v| *v == x).unwrap_or(0);
-    for (v, h) in r.sweep.variants.iter().zip(r.results) {
-        let m = r.rank_by.of(h);
-        let cell = &mut grid[pos(ys, v[ya]) * xs.len() + pos(xs, v[xa])];
-        if r.rank_by.best_first(m, *cell) == std::cmp::Ordering::Less {
-            *cell = m;
-        }
-    }
-    let best = &r.sweep.variants[r.order[0]];
-    (grid, Some((pos(xs, best[xa]), pos(ys, best[ya]))))
-}
-
-/// Writes sweep.csv, sweep.parquet, summary.json and the heatmaps into `dir`.
+/// Writes summary.json and the heatmaps into `dir` (the rows are written by [`RowWriter`]).
 pub fn write(dir: &Path, r: &SweepReport) -> Result<()> {
-    write_file(dir, "sweep.csv", &sweep_csv(r.sweep, r.results))?;
-    sweep_parquet(&dir.join("sweep.parquet"), r.sweep, r.results)?;
     write_file(dir, "summary.json", &summary_json(r))?;
-    for &(xa, ya) in r.heatmaps {
-        let (grid, mark) = heatmap_grid(r, xa, ya);
+    let winner = &r.sweep.variants[r.best[0].0];
+    for (&(xa, ya), grid) in r.heatmaps.iter().zip(r.grids) {
         let (x, y) = (&r.sweep.axes[xa], &r.sweep.axes[ya]);
+        let pos = |vals: &[f64], v: f64| vals.iter().position(|a| *a == v).unwrap_or(0);
+        let mark = Some((pos(&x.values, winner[xa]), pos(&y.values, winner[ya])));
         let title = format!(
             "{}: best {} by {} x {}",
             r.strategy, r.rank_by, x.name, y.name
@@ -145,7 +174,7 @@ pub fn write(dir: &Path, r: &SweepReport) -> Result<()> {
                 xs: &x.values,
                 y_name: &y.path,
                 ys: &y.values,
-                values: &grid,
+                values: grid,
                 metric: r.rank_by.name(),
                 mark,
             },
@@ -161,7 +190,7 @@ pub fn summary_text(r: &SweepReport) -> String {
         s,
         "{}: {} variants ({} before constraints), ranked by {}",
         r.strategy,
-        r.results.len(),
+        r.sweep.variants.len(),
         r.sweep.product,
         r.rank_by
     );
@@ -174,8 +203,8 @@ pub fn summary_text(r: &SweepReport) -> String {
         " {:>8} {:>8} {:>8} {:>9} {:>7}",
         "CAGR", "Sharpe", "Sortino", "Max DD", "trades"
     );
-    for (k, &i) in r.order.iter().take(r.top).enumerate() {
-        let h = &r.results[i];
+    for (k, (i, h)) in r.best.iter().take(r.top).enumerate() {
+        let i = *i;
         let _ = write!(s, "{:>4} {:>8}", k + 1, i);
         for x in &r.sweep.variants[i] {
             let _ = write!(s, " {:>14}", format!("{x}"));

@@ -12,6 +12,7 @@
 //! * groups and the variants in them spread over all cores with rayon; results are collected in
 //!   variant order, so files are byte-identical whatever the number of threads.
 
+pub mod collect;
 pub mod honest;
 pub mod path;
 pub mod shard;
@@ -65,12 +66,44 @@ impl Axis {
     }
 }
 
+/// The variants of a sweep, each its values in axis order, stored flat (one allocation, 8 bytes
+/// a value: a million variants of two axes take 16 MB).
+#[derive(Debug, Clone, Default)]
+pub struct Variants {
+    /// Values per variant (the number of axes).
+    width: usize,
+    values: Vec<f64>,
+}
+
+impl Variants {
+    pub fn len(&self) -> usize {
+        self.values.len().checked_div(self.width).unwrap_or(0)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &[f64]> {
+        self.values.chunks_exact(self.width.max(1))
+    }
+    fn push(&mut self, v: &[f64]) {
+        self.width = v.len();
+        self.values.extend_from_slice(v);
+    }
+}
+
+impl std::ops::Index<usize> for Variants {
+    type Output = [f64];
+    fn index(&self, i: usize) -> &[f64] {
+        &self.values[i * self.width..(i + 1) * self.width]
+    }
+}
+
 /// A sweep: its axes, constraints and the surviving variants (values in axis order).
 #[derive(Debug, Clone)]
 pub struct Sweep {
     pub axes: Vec<Axis>,
     pub constraints: Vec<String>,
-    pub variants: Vec<Vec<f64>>,
+    pub variants: Variants,
     /// Variants before constraints.
     pub product: usize,
 }
@@ -460,13 +493,13 @@ impl Reader<'_> {
 
 /// The cartesian product of the axes (first axis slowest), less the variants a constraint
 /// rules out.
-fn product_of(axes: &[Axis], constraints: &[(Expr, Range<usize>)]) -> Vec<Vec<f64>> {
+fn product_of(axes: &[Axis], constraints: &[(Expr, Range<usize>)]) -> Variants {
     let index: BTreeMap<&str, usize> = axes
         .iter()
         .enumerate()
         .map(|(i, a)| (a.name.as_str(), i))
         .collect();
-    let mut variants = Vec::new();
+    let mut variants = Variants::default();
     let mut idx = vec![0usize; axes.len()];
     'outer: loop {
         let v: Vec<f64> = idx.iter().zip(axes).map(|(&i, a)| a.values[i]).collect();
@@ -474,7 +507,7 @@ fn product_of(axes: &[Axis], constraints: &[(Expr, Range<usize>)]) -> Vec<Vec<f6
             .iter()
             .all(|(e, _)| constant(e, &|n| v[index[n]]) != 0.0)
         {
-            variants.push(v);
+            variants.push(&v);
         }
         for d in (0..axes.len()).rev() {
             idx[d] += 1;
@@ -523,14 +556,6 @@ pub fn apply(s: &Strategy, axes: &[Axis], values: &[f64]) -> Strategy {
     v
 }
 
-/// The sweep restricted to the variants `ids` (in that order): what a shard runs.
-pub fn subset(sweep: &Sweep, ids: &[usize]) -> Sweep {
-    Sweep {
-        variants: ids.iter().map(|&i| sweep.variants[i].clone()).collect(),
-        ..sweep.clone()
-    }
-}
-
 /// Runs every variant. `progress` is called once per finished variant (from any thread).
 pub fn run(
     s: &Strategy,
@@ -538,17 +563,47 @@ pub fn run(
     sweep: &Sweep,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<Headline>> {
-    for_each_variant(s, panel, sweep, &|_, r| {
+    let ids: Vec<usize> = (0..sweep.variants.len()).collect();
+    for_each_variant(s, panel, sweep, &ids, &|_, r| {
         progress();
         stats::headline(panel, r)
     })
 }
 
-/// Simulates every variant (lean mode) and maps its run with `f`; results in variant order.
+/// Where [`stream`] hands each chunk's rows: the variant ids and their headlines.
+pub type Sink<'a> = dyn FnMut(&[usize], &[Headline]) -> Result<()> + 'a;
+
+/// Variants run between two hand-overs of [`stream`]: the rows in memory at any time, and
+/// the row groups of `sweep.parquet`.
+pub const CHUNK: usize = 1 << 16;
+
+/// Runs the variants `ids` in chunks of [`CHUNK`], in order, and hands each chunk's rows
+/// (ids and headlines) to `sink` before running the next: memory holds one chunk, whatever
+/// the number of variants.
+pub fn stream(
+    s: &Strategy,
+    panel: &Panel,
+    sweep: &Sweep,
+    ids: &[usize],
+    progress: &(dyn Fn() + Sync),
+    sink: &mut Sink,
+) -> Result<()> {
+    for chunk in ids.chunks(CHUNK) {
+        let rows = for_each_variant(s, panel, sweep, chunk, &|_, r| {
+            progress();
+            stats::headline(panel, r)
+        })?;
+        sink(chunk, &rows)?;
+    }
+    Ok(())
+}
+
+/// Simulates the variants `ids` (lean mode) and maps each run with `f`; results in `ids` order.
 pub fn for_each_variant<T: Send>(
     s: &Strategy,
     panel: &Panel,
     sweep: &Sweep,
+    ids: &[usize],
     f: &(dyn Fn(usize, &sim::RunResult) -> T + Sync),
 ) -> Result<Vec<T>> {
     // Group variants by their signal parameters: one signal evaluation per group.
@@ -556,9 +611,10 @@ pub fn for_each_variant<T: Send>(
         .filter(|&i| sweep.axes[i].target.is_signal())
         .collect();
     let mut groups: BTreeMap<Vec<u64>, Vec<usize>> = BTreeMap::new();
-    for (i, v) in sweep.variants.iter().enumerate() {
+    for (pos, &i) in ids.iter().enumerate() {
+        let v = &sweep.variants[i];
         let key: Vec<u64> = signal_axes.iter().map(|&a| v[a].to_bits()).collect();
-        groups.entry(key).or_default().push(i);
+        groups.entry(key).or_default().push(pos);
     }
     let groups: Vec<Vec<usize>> = groups.into_values().collect();
     let schedule_varies = sweep.axes.iter().any(|a| a.target == SweepPath::Every);
@@ -567,7 +623,7 @@ pub fn for_each_variant<T: Send>(
     let results: Vec<Result<Vec<(usize, T)>>> = groups
         .par_iter()
         .map(|members| {
-            let first = apply(s, &sweep.axes, &sweep.variants[members[0]]);
+            let first = apply(s, &sweep.axes, &sweep.variants[ids[members[0]]]);
             let plan = plan::compile(&first)?;
             let signals = signal::eval_signals(&plan, panel);
             let decisions = signal::decide(&plan, panel, &signals);
@@ -576,7 +632,8 @@ pub fn for_each_variant<T: Send>(
                 // One plan per worker, its trading fields overwritten for each variant.
                 .map_init(
                     || plan.clone(),
-                    |vplan, &i| {
+                    |vplan, &pos| {
+                        let i = ids[pos];
                         for (a, &x) in sweep.axes.iter().zip(&sweep.variants[i]) {
                             a.target.set_plan(vplan, x);
                         }
@@ -588,16 +645,16 @@ pub fn for_each_variant<T: Send>(
                             &shared_schedule
                         };
                         let r = sim::simulate_with(panel, vplan, &decisions, scheduled, false);
-                        (i, f(i, &r))
+                        (pos, f(i, &r))
                     },
                 )
                 .collect())
         })
         .collect();
-    let mut out: Vec<Option<T>> = (0..sweep.variants.len()).map(|_| None).collect();
+    let mut out: Vec<Option<T>> = (0..ids.len()).map(|_| None).collect();
     for g in results {
-        for (i, v) in g? {
-            out[i] = Some(v);
+        for (pos, v) in g? {
+            out[pos] = Some(v);
         }
     }
     Ok(out
@@ -653,16 +710,13 @@ pub struct Distribution {
     pub winner_percentile: f64,
 }
 
-pub fn distribution(results: &[Headline], metric: Metric, winner: usize) -> Distribution {
-    let mut v: Vec<f64> = results
-        .iter()
-        .map(|h| metric.of(h))
-        .filter(|x| !x.is_nan())
-        .collect();
+/// The distribution of `values` (the ranking metric of every variant) and the winner's place.
+pub fn distribution(values: &[f64], metric: Metric, winner: usize) -> Distribution {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
     v.sort_by(f64::total_cmp);
     let mean = stats::returns::mean(&v);
     let stdev = stats::returns::stdev(&v);
-    let w = metric.of(&results[winner]);
+    let w = values[winner];
     let up = metric.higher_is_better() != Some(false);
     let beaten = v
         .iter()
@@ -685,12 +739,13 @@ pub fn distribution(results: &[Headline], metric: Metric, winner: usize) -> Dist
     }
 }
 
-/// PSR and DSR of the winner: reruns it in full to get its return moments.
+/// PSR and DSR of the winner: reruns it in full to get its return moments. `sharpes` are the
+/// annualised Sharpe ratios of every variant.
 pub fn honesty(
     s: &Strategy,
     panel: &Panel,
     sweep: &Sweep,
-    results: &[Headline],
+    sharpes: &[f64],
     winner: usize,
 ) -> Result<Honesty> {
     let vs = apply(s, &sweep.axes, &sweep.variants[winner]);
@@ -703,8 +758,8 @@ pub fn honesty(
         .map(|(a, b)| a - b)
         .collect();
     let (skew, kurt) = honest::moments(&ex);
-    let per_bar = |h: &Headline| h.curve.sharpe / signal::BARS_PER_YEAR.sqrt();
-    let srs: Vec<f64> = results
+    let per_bar = |sharpe: &f64| sharpe / signal::BARS_PER_YEAR.sqrt();
+    let srs: Vec<f64> = sharpes
         .iter()
         .map(per_bar)
         .filter(|x| x.is_finite())
@@ -714,8 +769,8 @@ pub fn honesty(
     } else {
         0.0
     };
-    let sr = per_bar(&results[winner]);
-    let trials = results.len();
+    let sr = per_bar(&sharpes[winner]);
+    let trials = sharpes.len();
     Ok(Honesty {
         trials,
         sharpe_per_bar: sr,
@@ -869,7 +924,55 @@ weights = {{ cash = 1 }}
         assert_eq!(ranking(&h, Metric::Sharpe), vec![2, 0, 3, 1]);
         assert_eq!(ranking(&h, Metric::Volatility), vec![1, 2, 0, 3]);
         h.truncate(3);
-        let d = distribution(&h, Metric::Sharpe, 2);
+        let values: Vec<f64> = h.iter().map(|x| Metric::Sharpe.of(x)).collect();
+        let d = distribution(&values, Metric::Sharpe, 2);
         assert_eq!((d.winner, d.max, d.winner_percentile), (0.9, 0.9, 1.0));
+    }
+
+    /// The streaming collector keeps what a full ranking and a pass over all rows give: the
+    /// best rows in order (ties in variant order, NaN last) and each heatmap cell's best value.
+    #[test]
+    fn collector_equals_the_full_ranking() {
+        let s = strategy("[sweep]\nparams.fast = [1, 2, 3, 4]\nparams.slow = [10, 20, 30]\n");
+        let sw = build(&s, &[]).unwrap();
+        let n = sw.variants.len();
+        let h: Vec<Headline> = (0..n)
+            .map(|i| {
+                let mut x = Headline {
+                    curve: stats::Curve::NAN,
+                    trades: 0,
+                    annual_turnover: 0.0,
+                    total_costs: 0.0,
+                    time_in_market: 0.0,
+                };
+                // Ties (i % 5) and undefined values (every 7th).
+                x.curve.sharpe = if i % 7 == 3 { f64::NAN } else { (i % 5) as f64 };
+                x
+            })
+            .collect();
+        for metric in [Metric::Sharpe, Metric::Volatility, Metric::Cagr] {
+            let order = ranking(&h, metric);
+            let mut c = collect::Collector::new(&sw, metric, 5, &[(0, 1), (1, 0)]);
+            let ids: Vec<usize> = (0..n).collect();
+            for (chunk, rows) in ids.chunks(5).zip(h.chunks(5)) {
+                c.add(chunk, rows);
+            }
+            let got = c.finish();
+            let best: Vec<usize> = got.best.iter().map(|(i, _)| *i).collect();
+            assert_eq!(best, order[..5], "{metric}");
+            // Heatmap a x b: the best value of the 1 variant in each cell (a full grid).
+            for (i, v) in sw.variants.iter().enumerate() {
+                let a = [1.0, 2.0, 3.0, 4.0]
+                    .iter()
+                    .position(|x| *x == v[0])
+                    .unwrap();
+                let b = [10.0, 20.0, 30.0].iter().position(|x| *x == v[1]).unwrap();
+                let want = metric.of(&h[i]);
+                let cell = got.grids[0][b * 4 + a];
+                assert!(cell == want || (cell.is_nan() && want.is_nan()));
+                let cell = got.grids[1][a * 3 + b];
+                assert!(cell == want || (cell.is_nan() && want.is_nan()));
+            }
+        }
     }
 }

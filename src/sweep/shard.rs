@@ -3,7 +3,7 @@
 //! rebuilds the one-machine outputs from them. The shard's index and count come from a flag
 //! (`--shard I/N`) or from the environment a scheduler sets (`--shard auto`).
 
-use crate::data::load::{write_parquet, Frame, OutColumn};
+use crate::data::load::{Frame, OutColumn};
 use crate::error::{Diagnostic, Error, Result};
 use crate::stats::{Curve, Headline, Metric};
 use serde::{Deserialize, Serialize};
@@ -162,21 +162,21 @@ pub const SCHEMA: &str = "rotor.shard/1";
 pub const MANIFEST: &str = "shard.json";
 pub const ROWS: &str = "rows.parquet";
 
-/// Writes a shard's rows (`variant` and every headline metric) into `dir`.
-pub fn write_rows(dir: &Path, ids: &[usize], results: &[Headline]) -> Result<()> {
+/// The Parquet columns of a shard's rows: `variant` and every headline metric.
+pub fn columns(ids: &[usize], rows: &[Headline]) -> Vec<(String, OutColumn)> {
     let mut cols = vec![(
         "variant".to_owned(),
         OutColumn::U64(ids.iter().map(|&i| i as u64).collect()),
     )];
     for c in Metric::ALL {
         let column = if c == Metric::Trades {
-            OutColumn::U64(results.iter().map(|h| h.trades as u64).collect())
+            OutColumn::U64(rows.iter().map(|h| h.trades as u64).collect())
         } else {
-            OutColumn::F64(results.iter().map(|h| c.of(h)).collect())
+            OutColumn::F64(rows.iter().map(|h| c.of(h)).collect())
         };
         cols.push((c.name().to_owned(), column));
     }
-    write_parquet(&dir.join(ROWS), cols)
+    cols
 }
 
 /// A shard folder as read back: its manifest and its rows (variant id, metrics).

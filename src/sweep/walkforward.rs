@@ -191,7 +191,8 @@ pub fn run(
     }
     let at = |c: Curve| metric.of_curve(&c).unwrap_or(f64::NAN);
     // (train, test) metric of every variant in every window.
-    let per_variant: Vec<Vec<(f64, f64)>> = for_each_variant(s, panel, sweep, &|_, r| {
+    let ids: Vec<usize> = (0..sweep.variants.len()).collect();
+    let per_variant: Vec<Vec<(f64, f64)>> = for_each_variant(s, panel, sweep, &ids, &|_, r| {
         windows
             .iter()
             .map(|w| {
@@ -237,7 +238,7 @@ pub fn run(
             test_start: date::format(panel.dates[w.test.start]),
             test_end: date::format(panel.dates[w.test.end - 1]),
             variant: best,
-            params: sweep.variants[best].clone(),
+            params: sweep.variants[best].to_vec(),
             train_metric: per_variant[best][k].0,
             test_metric: per_variant[best][k].1,
         });

@@ -75,8 +75,18 @@ impl Csv {
             frame: Frame::read(path)?,
         })
     }
+    /// Some columns of a Parquet file rotor wrote, decoding only those.
+    pub fn read_columns(path: &Path, columns: &[String]) -> Result<Csv> {
+        Ok(Csv {
+            frame: Frame::read_columns(path, columns)?,
+        })
+    }
     pub fn columns(&self) -> Vec<String> {
         self.frame.column_names()
+    }
+    /// A metric column, where an undefined value (NaN, infinite) is legitimate.
+    pub fn metric_values(&self, name: &str) -> Result<Vec<f64>> {
+        self.frame.metric_values(name)
     }
     /// A date column, as days.
     pub fn days(&self, name: &str) -> Result<Vec<f64>> {

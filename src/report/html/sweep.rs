@@ -36,7 +36,6 @@ fn heatmap_pairs(dir: &Path, axes: &[(String, String)]) -> Vec<(usize, usize)> {
 }
 
 pub fn render_sweep(dir: &Path, s: &Value) -> Result<Markup> {
-    let csv = Csv::read(&dir.join("sweep.csv"))?;
     let name = s["strategy"].as_str().unwrap_or("strategy").to_owned();
     let rank =
         Metric::from_name(s["rank_by"].as_str().unwrap_or("sharpe")).unwrap_or(Metric::Sharpe);
@@ -53,10 +52,16 @@ pub fn render_sweep(dir: &Path, s: &Value) -> Result<Markup> {
                 .collect()
         })
         .unwrap_or_default();
-    let values = csv.numbers(rank.name())?;
+    // Only the ranking metric and the swept values of each row, from the Parquet file: a few
+    // bytes a variant, however many there are.
+    let wanted: Vec<String> = std::iter::once(rank.name().to_owned())
+        .chain(axes.iter().map(|(_, p)| p.clone()))
+        .collect();
+    let rows = Csv::read_columns(&dir.join("sweep.parquet"), &wanted)?;
+    let values = rows.metric_values(rank.name())?;
     let axis_values: Vec<Vec<f64>> = axes
         .iter()
-        .map(|(_, p)| csv.numbers(p))
+        .map(|(_, p)| rows.metric_values(p))
         .collect::<Result<_>>()?;
     let best = s["best"]["variant"].as_u64().unwrap_or(0) as usize;
     let d = &s["distribution"];
