@@ -64,9 +64,9 @@ pub fn run(o: &SweepOptions, out: &mut dyn Write) -> Result<Status> {
     let dir = output_dir(o.outputs.out, &strategy.name, "-sweep")?;
     let pb = progress_bar(sw.variants.len(), o.progress);
     let started = std::time::Instant::now();
-    let ids: Vec<usize> = (0..sw.variants.len()).collect();
     let mut feed = |sink: &mut sweep::Sink| {
-        sweep::stream(&strategy, &panel, &sw, &ids, &|| pb.inc(1), sink)?;
+        let mut ids = 0..sw.variants.len();
+        sweep::stream(&strategy, &panel, &sw, &mut ids, &|| pb.inc(1), sink)?;
         pb.finish_and_clear();
         let elapsed = started.elapsed();
         let evals = sw.variants.len() as f64 * panel.len() as f64;
@@ -109,7 +109,8 @@ fn write_sweep(
     let mut text = String::new();
     report::write_dir_atomically(dir, |tmp| {
         let mut rows = report::sweep::RowWriter::create(tmp, sw)?;
-        let mut kept = Collector::new(sw, o.rank, o.top.max(o.curves), axes);
+        let pairs = report::sweep::heatmap_pairs(sw, axes);
+        let mut kept = Collector::new(sw, o.rank, o.top.max(o.curves), &pairs);
         let timing = feed(&mut |ids, hs| {
             kept.add(ids, hs);
             rows.write(ids, hs)
@@ -127,8 +128,9 @@ fn write_sweep(
             top: o.top.max(1),
             honesty: &honesty,
             distribution: &distribution,
-            heatmaps: axes,
+            heatmaps: &pairs,
             grids: &c.grids,
+            drawn: axes.len(),
         };
         report::sweep::write(tmp, &r)?;
         // Only the requested best curves are recomputed and kept.
@@ -181,8 +183,8 @@ fn run_shard(
 ) -> Result<Status> {
     let suffix = format!("-sweep-shard-{}-of-{}", sh.index, sh.count);
     let dir = output_dir(o.outputs.out, &strategy.name, &suffix)?;
-    let ids: Vec<usize> = (0..sw.variants.len()).filter(|&i| sh.has(i)).collect();
-    let pb = progress_bar(ids.len(), o.progress);
+    let rows_here = (0..sw.variants.len()).filter(|&i| sh.has(i)).count();
+    let pb = progress_bar(rows_here, o.progress);
     let manifest = shard::Manifest {
         schema: shard::SCHEMA.into(),
         engine_version: env!("CARGO_PKG_VERSION").into(),
@@ -193,21 +195,27 @@ fn run_shard(
         inputs: inputs_of(panel),
         variants: sw.variants.len(),
         shard: sh,
-        rows: ids.len(),
+        rows: rows_here,
     };
     let text = format!(
         "shard {} of {}: {} of {} variants\n",
         sh.index,
         sh.count,
-        ids.len(),
+        rows_here,
         sw.variants.len()
     );
     let files = |tmp: &Path| {
         // The rows stream into rows.parquet, a row group per chunk of variants.
         let mut rows = crate::data::load::ParquetStream::create(&tmp.join(shard::ROWS));
-        sweep::stream(strategy, panel, sw, &ids, &|| pb.inc(1), &mut |ids, hs| {
-            rows.write(shard::columns(ids, hs))
-        })?;
+        let mut ids = (sh.index..sw.variants.len()).step_by(sh.count);
+        sweep::stream(
+            strategy,
+            panel,
+            sw,
+            &mut ids,
+            &|| pb.inc(1),
+            &mut |ids, hs| rows.write(shard::columns(ids, hs)),
+        )?;
         pb.finish_and_clear();
         rows.finish(shard::columns(&[], &[]))?;
         let json = serde_json::to_string_pretty(&manifest)

@@ -6,6 +6,7 @@ use crate::date;
 use crate::error::{Error, Result};
 use crate::plot;
 use crate::stats::{Headline, Metric};
+use crate::sweep::collect::{bin_of, bin_starts, bins};
 use crate::sweep::walkforward::WalkForward;
 use crate::sweep::{Distribution, Honesty, Sweep};
 use serde::Serialize;
@@ -127,9 +128,62 @@ pub struct SweepReport<'a> {
     pub top: usize,
     pub honesty: &'a Honesty,
     pub distribution: &'a Distribution,
-    /// (x axis index, y axis index) pairs to draw, and the best value in each of their cells.
+    /// (x axis index, y axis index) pairs with the best value in each of their cells; the
+    /// first `drawn` of them (those asked for with `--heatmap`) are also PNG/SVG files.
     pub heatmaps: &'a [(usize, usize)],
     pub grids: &'a [Vec<f64>],
+    pub drawn: usize,
+}
+
+/// The heatmap pairs a sweep keeps: those asked for, else the first two axes (for the report).
+pub fn heatmap_pairs(sw: &Sweep, asked: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    if asked.is_empty() && sw.axes.len() >= 2 {
+        vec![(0, 1)]
+    } else {
+        asked.to_vec()
+    }
+}
+
+/// One heatmap as `summary.json` keeps it: its axes' cells (binned when an axis has more than
+/// [`crate::sweep::collect::MAX_SIDE`] values), the best value in each cell and the winner's cell.
+#[derive(Serialize)]
+struct HeatmapOut<'a> {
+    x: &'a str,
+    y: &'a str,
+    x_name: &'a str,
+    y_name: &'a str,
+    /// The first value of each cell along each axis, and how many values a cell spans at most.
+    xs: Vec<f64>,
+    ys: Vec<f64>,
+    values_per_cell: [usize; 2],
+    /// Row-major: the cell (x, y) at `y * xs.len() + x`; `null` where no variant is defined.
+    values: &'a [f64],
+    mark: [usize; 2],
+}
+
+fn heatmaps_out<'a>(r: &'a SweepReport) -> Vec<HeatmapOut<'a>> {
+    let winner = &r.sweep.variants[r.best[0].0];
+    r.heatmaps
+        .iter()
+        .zip(r.grids)
+        .map(|(&(xa, ya), grid)| {
+            let (x, y) = (&r.sweep.axes[xa], &r.sweep.axes[ya]);
+            let pos = |vals: &[f64], v: f64| vals.iter().position(|a| *a == v).unwrap_or(0);
+            let cell = |vals: &[f64], v: f64| bin_of(pos(vals, v), vals.len());
+            let per = |vals: &[f64]| vals.len().div_ceil(bins(vals.len()));
+            HeatmapOut {
+                x: &x.path,
+                y: &y.path,
+                x_name: &x.name,
+                y_name: &y.name,
+                xs: bin_starts(&x.values),
+                ys: bin_starts(&y.values),
+                values_per_cell: [per(&x.values), per(&y.values)],
+                values: grid,
+                mark: [cell(&x.values, winner[xa]), cell(&y.values, winner[ya])],
+            }
+        })
+        .collect()
 }
 
 pub fn summary_json(r: &SweepReport) -> String {
@@ -147,6 +201,7 @@ pub fn summary_json(r: &SweepReport) -> String {
         "top": r.best.iter().take(r.top).enumerate().map(|(k, (i, h))| Ranked { rank: k + 1, variant: *i, params: params_of(r.sweep, *i), metrics: h }).collect::<Vec<_>>(),
         "honesty": r.honesty,
         "distribution": r.distribution,
+        "heatmaps": heatmaps_out(r),
     });
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
@@ -156,27 +211,33 @@ pub fn summary_json(r: &SweepReport) -> String {
 /// Writes summary.json and the heatmaps into `dir` (the rows are written by [`RowWriter`]).
 pub fn write(dir: &Path, r: &SweepReport) -> Result<()> {
     write_file(dir, "summary.json", &summary_json(r))?;
-    let winner = &r.sweep.variants[r.best[0].0];
-    for (&(xa, ya), grid) in r.heatmaps.iter().zip(r.grids) {
-        let (x, y) = (&r.sweep.axes[xa], &r.sweep.axes[ya]);
-        let pos = |vals: &[f64], v: f64| vals.iter().position(|a| *a == v).unwrap_or(0);
-        let mark = Some((pos(&x.values, winner[xa]), pos(&y.values, winner[ya])));
+    for h in heatmaps_out(r).iter().take(r.drawn) {
+        let binned = |name: &str, per: usize| {
+            if per > 1 {
+                format!("{name} (up to {per} values per cell)")
+            } else {
+                name.to_owned()
+            }
+        };
         let title = format!(
             "{}: best {} by {} x {}",
-            r.strategy, r.rank_by, x.name, y.name
+            r.strategy,
+            r.rank_by,
+            binned(h.x_name, h.values_per_cell[0]),
+            binned(h.y_name, h.values_per_cell[1])
         );
         plot::write_heatmap(
             dir,
-            &format!("heatmap_{}_{}", x.name, y.name),
+            &format!("heatmap_{}_{}", h.x_name, h.y_name),
             &plot::Heatmap {
                 title: &title,
-                x_name: &x.path,
-                xs: &x.values,
-                y_name: &y.path,
-                ys: &y.values,
-                values: grid,
+                x_name: h.x,
+                xs: &h.xs,
+                y_name: h.y,
+                ys: &h.ys,
+                values: h.values,
                 metric: r.rank_by.name(),
-                mark,
+                mark: Some((h.mark[0], h.mark[1])),
             },
         )?;
     }

@@ -84,3 +84,41 @@ mod tests {
         assert!((d.kurtosis - (m4 / (3.0f64 / 16.0).powi(2) - 3.0)).abs() < 1e-12);
     }
 }
+
+/// Counts of values in equal bins between their smallest and largest finite value.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Histogram {
+    pub lo: f64,
+    pub hi: f64,
+    /// Width of a bin (1 when all values are equal).
+    pub width: f64,
+    pub counts: Vec<usize>,
+}
+
+/// The histogram of the finite `values` in `bins` bins; `None` without a finite value.
+pub fn histogram(values: &[f64], bins: usize) -> Option<Histogram> {
+    let (mut lo, mut hi, mut any) = (f64::INFINITY, f64::NEG_INFINITY, false);
+    for &x in values.iter().filter(|v| v.is_finite()) {
+        lo = lo.min(x);
+        hi = hi.max(x);
+        any = true;
+    }
+    if !any || bins == 0 {
+        return None;
+    }
+    let width = if hi > lo {
+        (hi - lo) / bins as f64
+    } else {
+        1.0
+    };
+    let mut counts = vec![0usize; bins];
+    for &x in values.iter().filter(|v| v.is_finite()) {
+        counts[(((x - lo) / width) as usize).min(bins - 1)] += 1;
+    }
+    Some(Histogram {
+        lo,
+        hi,
+        width,
+        counts,
+    })
+}

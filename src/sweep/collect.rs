@@ -8,13 +8,36 @@ use crate::stats::{Headline, Metric};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
+/// Most cells along one side of a heatmap: an axis with more values is shown in bins of
+/// consecutive values, each cell the best over its bin.
+pub const MAX_SIDE: usize = 256;
+
+/// Cells along a heatmap side for an axis of `len` values.
+pub fn bins(len: usize) -> usize {
+    len.min(MAX_SIDE)
+}
+
+/// The cell of an axis' value number `i` (of `len`).
+pub fn bin_of(i: usize, len: usize) -> usize {
+    i * bins(len) / len
+}
+
+/// The first value of each cell (the label of a binned axis).
+pub fn bin_starts(values: &[f64]) -> Vec<f64> {
+    let mut out = vec![f64::NAN; bins(values.len())];
+    for (i, v) in values.iter().enumerate().rev() {
+        out[bin_of(i, values.len())] = *v;
+    }
+    out
+}
+
 pub struct Collector<'a> {
     sweep: &'a Sweep,
     rank: Metric,
     /// How many of the best rows to keep.
     keep: usize,
     heatmaps: Vec<(usize, usize)>,
-    /// Per axis: each value's position among the axis' values.
+    /// Per axis: each value's heatmap cell.
     positions: Vec<BTreeMap<u64, usize>>,
     collected: Collected,
 }
@@ -27,7 +50,7 @@ pub struct Collected {
     pub sharpes: Vec<f64>,
     /// The best rows, best first (ties in variant order): (variant id, headline).
     pub best: Vec<(usize, Headline)>,
-    /// Per heatmap, the best value in each (x, y) cell, row y at `y * xs + x`.
+    /// Per heatmap, the best value in each (x, y) cell, row y at `y * bins(xs) + x`.
     pub grids: Vec<Vec<f64>>,
 }
 
@@ -44,14 +67,16 @@ impl<'a> Collector<'a> {
             .map(|a| {
                 let mut m = BTreeMap::new();
                 for (i, v) in a.values.iter().enumerate() {
-                    m.entry(v.to_bits()).or_insert(i);
+                    m.entry(v.to_bits()).or_insert(bin_of(i, a.values.len()));
                 }
                 m
             })
             .collect();
         let grids = heatmaps
             .iter()
-            .map(|&(x, y)| vec![f64::NAN; sweep.axes[x].values.len() * sweep.axes[y].values.len()])
+            .map(|&(x, y)| {
+                vec![f64::NAN; bins(sweep.axes[x].values.len()) * bins(sweep.axes[y].values.len())]
+            })
             .collect();
         Collector {
             sweep,
@@ -90,7 +115,7 @@ impl<'a> Collector<'a> {
             for (grid, &(xa, ya)) in c.grids.iter_mut().zip(&self.heatmaps) {
                 let x = self.positions[xa][&v[xa].to_bits()];
                 let y = self.positions[ya][&v[ya].to_bits()];
-                let cell = &mut grid[y * self.sweep.axes[xa].values.len() + x];
+                let cell = &mut grid[y * bins(self.sweep.axes[xa].values.len()) + x];
                 if self.rank.best_first(m, *cell) == Ordering::Less {
                     *cell = m;
                 }

@@ -575,7 +575,7 @@ pub type Sink<'a> = dyn FnMut(&[usize], &[Headline]) -> Result<()> + 'a;
 
 /// Variants run between two hand-overs of [`stream`]: the rows in memory at any time, and
 /// the row groups of `sweep.parquet`.
-pub const CHUNK: usize = 1 << 16;
+pub const CHUNK: usize = 1 << 14;
 
 /// Runs the variants `ids` in chunks of [`CHUNK`], in order, and hands each chunk's rows
 /// (ids and headlines) to `sink` before running the next: memory holds one chunk, whatever
@@ -584,18 +584,23 @@ pub fn stream(
     s: &Strategy,
     panel: &Panel,
     sweep: &Sweep,
-    ids: &[usize],
+    ids: &mut dyn Iterator<Item = usize>,
     progress: &(dyn Fn() + Sync),
     sink: &mut Sink,
 ) -> Result<()> {
-    for chunk in ids.chunks(CHUNK) {
-        let rows = for_each_variant(s, panel, sweep, chunk, &|_, r| {
+    let mut chunk = Vec::with_capacity(CHUNK);
+    loop {
+        chunk.clear();
+        chunk.extend((&mut *ids).take(CHUNK));
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let rows = for_each_variant(s, panel, sweep, &chunk, &|_, r| {
             progress();
             stats::headline(panel, r)
         })?;
-        sink(chunk, &rows)?;
+        sink(&chunk, &rows)?;
     }
-    Ok(())
 }
 
 /// Simulates the variants `ids` (lean mode) and maps each run with `f`; results in `ids` order.
@@ -708,7 +713,12 @@ pub struct Distribution {
     pub winner_z: f64,
     /// Share of variants the winner beats or ties.
     pub winner_percentile: f64,
+    /// The metric's finite values in [`HISTOGRAM_BINS`] bins (what the report draws).
+    pub histogram: Option<stats::distribution::Histogram>,
 }
+
+/// Bins of the histogram of the ranking metric.
+pub const HISTOGRAM_BINS: usize = 40;
 
 /// The distribution of `values` (the ranking metric of every variant) and the winner's place.
 pub fn distribution(values: &[f64], metric: Metric, winner: usize) -> Distribution {
@@ -736,6 +746,7 @@ pub fn distribution(values: &[f64], metric: Metric, winner: usize) -> Distributi
         winner: w,
         winner_z: (w - mean) / stdev,
         winner_percentile: beaten as f64 / v.len().max(1) as f64,
+        histogram: stats::distribution::histogram(&v, HISTOGRAM_BINS),
     }
 }
 

@@ -36,7 +36,7 @@ pub fn render(dir: &Path) -> Result<String> {
         other => other,
     })?;
     let page = match summary["schema"].as_str().unwrap_or("") {
-        s if s.starts_with("rotor.sweep/") => sweep::render_sweep(dir, &summary)?,
+        s if s.starts_with("rotor.sweep/") => sweep::render_sweep(&summary)?,
         s if s.starts_with("rotor.walkforward/") => sweep::render_walkforward(dir, &summary)?,
         s if s.starts_with("rotor.events/") => events::render(&summary),
         other => {
@@ -75,18 +75,8 @@ impl Csv {
             frame: Frame::read(path)?,
         })
     }
-    /// Some columns of a Parquet file rotor wrote, decoding only those.
-    pub fn read_columns(path: &Path, columns: &[String]) -> Result<Csv> {
-        Ok(Csv {
-            frame: Frame::read_columns(path, columns)?,
-        })
-    }
     pub fn columns(&self) -> Vec<String> {
         self.frame.column_names()
-    }
-    /// A metric column, where an undefined value (NaN, infinite) is legitimate.
-    pub fn metric_values(&self, name: &str) -> Result<Vec<f64>> {
-        self.frame.metric_values(name)
     }
     /// A date column, as days.
     pub fn days(&self, name: &str) -> Result<Vec<f64>> {
@@ -108,14 +98,6 @@ pub(crate) fn number(v: &serde_json::Value) -> f64 {
 /// "rotor <version>" from a `summary.json`'s `engine`.
 pub(crate) fn engine(v: &serde_json::Value) -> String {
     format!("rotor {}", v["engine"]["version"].as_str().unwrap_or(""))
-}
-
-/// The distinct values, ascending (the grid of a swept axis).
-pub(crate) fn distinct(v: &[f64]) -> Vec<f64> {
-    let mut u = v.to_vec();
-    u.sort_by(f64::total_cmp);
-    u.dedup();
-    u
 }
 
 /// A whole page: title, the header section's content, then the sections.

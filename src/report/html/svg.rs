@@ -567,28 +567,29 @@ pub fn histogram(
     format: &dyn Fn(f64) -> String,
     marks: &[(&str, f64)],
 ) -> String {
-    let v: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    let (lo, hi) = v
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-            (a.min(x), b.max(x))
-        });
+    histogram_of(
+        label,
+        crate::stats::distribution::histogram(values, bins).as_ref(),
+        format,
+        marks,
+    )
+}
+
+/// A histogram already binned (as `summary.json` keeps a sweep's).
+pub fn histogram_of(
+    label: &str,
+    h: Option<&crate::stats::distribution::Histogram>,
+    format: &dyn Fn(f64) -> String,
+    marks: &[(&str, f64)],
+) -> String {
     let mut out = String::new();
     open(&mut out, label, label);
-    if v.is_empty() || bins == 0 {
+    let Some(h) = h else {
         out.push_str("</svg>");
         return out;
-    }
-    let width = if hi > lo {
-        (hi - lo) / bins as f64
-    } else {
-        1.0
     };
-    let mut counts = vec![0usize; bins];
-    for x in &v {
-        let b = (((x - lo) / width) as usize).min(bins - 1);
-        counts[b] += 1;
-    }
+    let (lo, hi, width, counts) = (h.lo, h.hi, h.width, &h.counts);
+    let bins = counts.len();
     let top = *counts.iter().max().unwrap_or(&1) as f64;
     let ys = Scale::new([0.0, top].into_iter(), false, true);
     y_axis(&mut out, &ys, &|c| format!("{c:.0}"));

@@ -2,10 +2,11 @@
 //! and CSV files.
 
 use super::svg::{self, Lines, Series};
-use super::{distinct, engine, figure, heat, num_cell, number as f, page, section, Csv};
+use super::{engine, figure, heat, num_cell, number as f, page, section, Csv};
 use crate::error::Result;
 use crate::report::fixed;
 use crate::stats::Metric;
+use crate::sweep::collect::MAX_SIDE;
 use maud::{html, Markup};
 use serde_json::Value;
 use std::path::Path;
@@ -19,23 +20,7 @@ fn show(m: Metric, v: f64) -> String {
     }
 }
 
-/// The sweep's heatmap pairs: those written as `heatmap_<x>_<y>.svg`, else the first two axes.
-fn heatmap_pairs(dir: &Path, axes: &[(String, String)]) -> Vec<(usize, usize)> {
-    let mut pairs = Vec::new();
-    for (i, (xn, _)) in axes.iter().enumerate() {
-        for (j, (yn, _)) in axes.iter().enumerate() {
-            if i != j && dir.join(format!("heatmap_{xn}_{yn}.svg")).is_file() {
-                pairs.push((i, j));
-            }
-        }
-    }
-    if pairs.is_empty() && axes.len() >= 2 {
-        pairs.push((0, 1));
-    }
-    pairs
-}
-
-pub fn render_sweep(dir: &Path, s: &Value) -> Result<Markup> {
+pub fn render_sweep(s: &Value) -> Result<Markup> {
     let name = s["strategy"].as_str().unwrap_or("strategy").to_owned();
     let rank =
         Metric::from_name(s["rank_by"].as_str().unwrap_or("sharpe")).unwrap_or(Metric::Sharpe);
@@ -52,18 +37,19 @@ pub fn render_sweep(dir: &Path, s: &Value) -> Result<Markup> {
                 .collect()
         })
         .unwrap_or_default();
-    // Only the ranking metric and the swept values of each row, from the Parquet file: a few
-    // bytes a variant, however many there are.
-    let wanted: Vec<String> = std::iter::once(rank.name().to_owned())
-        .chain(axes.iter().map(|(_, p)| p.clone()))
-        .collect();
-    let rows = Csv::read_columns(&dir.join("sweep.parquet"), &wanted)?;
-    let values = rows.metric_values(rank.name())?;
-    let axis_values: Vec<Vec<f64>> = axes
-        .iter()
-        .map(|(_, p)| rows.metric_values(p))
-        .collect::<Result<_>>()?;
-    let best = s["best"]["variant"].as_u64().unwrap_or(0) as usize;
+    // Everything below comes from summary.json, which keeps what the page needs of every row
+    // (the heatmap cells, the histogram): the rows themselves are never read.
+    let values_of = |v: &Value| -> Vec<f64> {
+        v.as_array()
+            .map(|a| a.iter().map(f).collect())
+            .unwrap_or_default()
+    };
+    let axis_sizes: Vec<usize> = s["axes"]
+        .as_array()
+        .map(|a| a.iter().map(|x| values_of(&x["values"]).len()).collect())
+        .unwrap_or_default();
+    let histogram: Option<crate::stats::distribution::Histogram> =
+        serde_json::from_value(s["distribution"]["histogram"].clone()).ok();
     let d = &s["distribution"];
     let h = &s["honesty"];
     let top = s["top"].as_array().cloned().unwrap_or_default();
@@ -73,7 +59,7 @@ pub fn render_sweep(dir: &Path, s: &Value) -> Result<Markup> {
             dl.facts {
                 dt { "Variants" } dd { (s["variants"]) " (" (s["variants_before_constraints"]) " before constraints)" }
                 dt { "Swept" } dd { @for (i, (n, p)) in axes.iter().enumerate() {
-                    @if i > 0 { ", " } code { (p) } " (" (n) ", " (distinct(&axis_values[i]).len()) " values)" } }
+                    @if i > 0 { ", " } code { (p) } " (" (n) ", " (axis_sizes.get(i).copied().unwrap_or(0)) " values)" } }
                 @if let Some(c) = s["constraints"].as_array().filter(|c| !c.is_empty()) {
                     dt { "Constraints" } dd { @for x in c { code { (x.as_str().unwrap_or("")) } " " } }
                 }
@@ -93,16 +79,16 @@ pub fn render_sweep(dir: &Path, s: &Value) -> Result<Markup> {
             } }
         }))
         (section("heatmaps", "Heatmaps", html! {
-            @let pairs = heatmap_pairs(dir, &axes);
-            @if pairs.is_empty() { p.muted { "One swept parameter: no heatmap (the ranking table and the distribution below show it)." } }
-            @for (xa, ya) in pairs {
-                (heatmap(&axes, &axis_values, &values, rank, (xa, ya), best))
+            @let maps = s["heatmaps"].as_array().cloned().unwrap_or_default();
+            @if maps.is_empty() { p.muted { "One swept parameter: no heatmap (the ranking table and the distribution below show it)." } }
+            @for m in &maps {
+                (heatmap(m, rank))
             }
         }))
         (section("distribution", "The ranking metric over all variants", html! {
-            (figure(svg::histogram(&format!("{} over all variants", rank.name()), &values, 40,
-                &|v| fixed(v, 2), &[("winner", values.get(best).copied().unwrap_or(f64::NAN))]),
-                &format!("Distribution of {} over the {} variants; the dashed line marks the winner.", rank.name(), values.len())))
+            (figure(svg::histogram_of(&format!("{} over all variants", rank.name()), histogram.as_ref(),
+                &|v| fixed(v, 2), &[("winner", f(&d["winner"]))]),
+                &format!("Distribution of {} over the {} variants; the dashed line marks the winner.", rank.name(), s["variants"])))
             dl.facts {
                 dt { "Mean, standard deviation" } dd { (fixed(f(&d["mean"]), 3)) ", " (fixed(f(&d["stdev"]), 3)) }
                 dt { "5th, 50th, 95th percentile" } dd { (fixed(f(&d["p05"]), 3)) ", " (fixed(f(&d["median"]), 3)) ", " (fixed(f(&d["p95"]), 3)) }
@@ -122,31 +108,23 @@ pub fn render_sweep(dir: &Path, s: &Value) -> Result<Markup> {
     Ok(page(&format!("{name}: rotor sweep report"), body))
 }
 
-/// The best value of the ranking metric in each (x, y) cell, as a coloured SVG grid.
-fn heatmap(
-    axes: &[(String, String)],
-    cols: &[Vec<f64>],
-    values: &[f64],
-    rank: Metric,
-    (xa, ya): (usize, usize),
-    best: usize,
-) -> Markup {
-    let (xs, ys) = (distinct(&cols[xa]), distinct(&cols[ya]));
-    let mut grid = vec![vec![f64::NAN; xs.len()]; ys.len()];
-    for (i, v) in values.iter().enumerate() {
-        let x = xs.iter().position(|a| *a == cols[xa][i]).unwrap_or(0);
-        let y = ys.iter().position(|a| *a == cols[ya][i]).unwrap_or(0);
-        let cell = &mut grid[y][x];
-        if rank.best_first(*v, *cell) == std::cmp::Ordering::Less {
-            *cell = *v;
-        }
-    }
-    let finite: Vec<f64> = grid
-        .iter()
-        .flatten()
-        .copied()
-        .filter(|v| v.is_finite())
+/// A heatmap of `summary.json`: the best value of the ranking metric in each (x, y) cell, as a
+/// coloured SVG grid.
+fn heatmap(m: &Value, rank: Metric) -> Markup {
+    let list = |v: &Value| -> Vec<f64> {
+        v.as_array()
+            .map(|a| a.iter().map(f).collect())
+            .unwrap_or_default()
+    };
+    let (xs, ys, cells) = (list(&m["xs"]), list(&m["ys"]), list(&m["values"]));
+    let grid: Vec<Vec<f64>> = (0..ys.len())
+        .map(|y| {
+            (0..xs.len())
+                .map(|x| cells.get(y * xs.len() + x).copied().unwrap_or(f64::NAN))
+                .collect()
+        })
         .collect();
+    let finite: Vec<f64> = cells.iter().copied().filter(|v| v.is_finite()).collect();
     let mid = crate::stats::returns::median(&finite);
     let scale = finite.iter().map(|v| (v - mid).abs()).fold(0.0, f64::max);
     let sign = if rank.higher_is_better() == Some(false) {
@@ -154,17 +132,19 @@ fn heatmap(
     } else {
         1.0
     };
-    let at = |v: &[f64], x: f64| v.iter().position(|a| *a == x);
-    let mark = match (cols[xa].get(best), cols[ya].get(best)) {
-        (Some(bx), Some(by)) => at(&xs, *bx).zip(at(&ys, *by)),
-        _ => None,
-    };
+    let idx = |k: usize| m["mark"][k].as_u64().map(|v| v as usize);
+    let mark = idx(0).zip(idx(1));
     let labels = |v: &[f64]| v.iter().map(|x| format!("{x}")).collect::<Vec<_>>();
+    let (xn, yn) = (
+        m["x_name"].as_str().unwrap_or(""),
+        m["y_name"].as_str().unwrap_or(""),
+    );
+    let per = |k: usize| m["values_per_cell"][k].as_u64().unwrap_or(1);
     let chart = svg::heatmap(
-        &format!("Best {} by {} and {}", rank.name(), axes[xa].0, axes[ya].0),
-        &axes[xa].0,
+        &format!("Best {} by {xn} and {yn}", rank.name()),
+        xn,
         &labels(&xs),
-        &axes[ya].0,
+        yn,
         &labels(&ys),
         &grid,
         &|v| heat(sign * (v - mid), scale),
@@ -174,10 +154,13 @@ fn heatmap(
     figure(
         chart,
         &format!(
-            "The best {} over the other parameters in each cell of {} (across) by {} (down): green better, red worse than the median cell; the outlined cell is the winner.",
+            "The best {} over the other parameters in each cell of {xn} (across) by {yn} (down): green better, red worse than the median cell; the outlined cell is the winner.{}",
             rank.name(),
-            axes[xa].0,
-            axes[ya].0
+            if per(0) > 1 || per(1) > 1 {
+                format!(" An axis of more than {MAX_SIDE} values is shown in bins of consecutive values (up to {} x {} per cell), labelled by their first value.", per(0), per(1))
+            } else {
+                String::new()
+            }
         ),
     )
 }
