@@ -257,18 +257,9 @@ impl Frame {
     /// A numeric column of a file rotor wrote (a sweep shard's rows), where an undefined metric
     /// is a legitimate value: NaN and infinities are kept, an empty cell is NaN.
     pub fn metric_values(&self, name: &str) -> Result<Vec<f64>> {
-        let col = self.column(name)?;
+        let col = self.numeric(name, false)?;
         let fail =
             |e: PolarsError| Error::input(Diagnostic::new(&self.path, e.to_string()).key(name));
-        if !col.dtype().is_primitive_numeric() {
-            return Err(Error::input(
-                Diagnostic::new(
-                    &self.path,
-                    format!("expected a numeric column, found {}", col.dtype()),
-                )
-                .key(name),
-            ));
-        }
         let as_f64 = col.cast(&DataType::Float64).map_err(fail)?;
         Ok(as_f64
             .f64()
@@ -278,14 +269,10 @@ impl Frame {
             .collect())
     }
 
-    pub fn numbers(&self, name: &str) -> Result<Vec<f64>> {
+    /// A column that holds numbers (or, with `text`, text to be read as numbers).
+    fn numeric(&self, name: &str, text: bool) -> Result<&Column> {
         let col = self.column(name)?;
-        let fail =
-            |e: PolarsError| Error::input(Diagnostic::new(&self.path, e.to_string()).key(name));
-        let bad = |row: usize, msg: String| {
-            Error::input(self.locate(row, Diagnostic::new(&self.path, msg).key(name)))
-        };
-        if !(col.dtype() == &DataType::String || col.dtype().is_primitive_numeric()) {
+        if !(col.dtype().is_primitive_numeric() || text && col.dtype() == &DataType::String) {
             return Err(Error::input(
                 Diagnostic::new(
                     &self.path,
@@ -294,6 +281,16 @@ impl Frame {
                 .key(name),
             ));
         }
+        Ok(col)
+    }
+
+    pub fn numbers(&self, name: &str) -> Result<Vec<f64>> {
+        let col = self.numeric(name, true)?;
+        let fail =
+            |e: PolarsError| Error::input(Diagnostic::new(&self.path, e.to_string()).key(name));
+        let bad = |row: usize, msg: String| {
+            Error::input(self.locate(row, Diagnostic::new(&self.path, msg).key(name)))
+        };
         let as_f64 = col.cast(&DataType::Float64).map_err(fail)?;
         let values = as_f64.f64().map_err(fail)?;
         let text = if col.dtype() == &DataType::String {

@@ -90,14 +90,7 @@ fn columns(sw: &Sweep, ids: &[usize], rows: &[Headline]) -> Vec<(String, OutColu
             OutColumn::F64(ids.iter().map(|&i| sw.variants[i][k]).collect()),
         ));
     }
-    for c in Metric::ALL {
-        let column = if c == Metric::Trades {
-            OutColumn::U64(rows.iter().map(|h| h.trades as u64).collect())
-        } else {
-            OutColumn::F64(rows.iter().map(|h| c.of(h)).collect())
-        };
-        cols.push((c.name().to_owned(), column));
-    }
+    cols.extend(crate::sweep::shard::metric_columns(rows));
     cols
 }
 

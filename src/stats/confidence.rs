@@ -68,6 +68,19 @@ pub struct Confidence {
     pub probabilistic_sharpe: f64,
 }
 
+/// The [`LEVEL`] percentile interval of a statistic's bootstrap replicates (undefined ones
+/// left out), around its actual `value`.
+pub fn percentile_interval(value: f64, mut replicates: Vec<f64>) -> Interval {
+    replicates.retain(|v| !v.is_nan());
+    replicates.sort_by(f64::total_cmp);
+    let tail = (1.0 - LEVEL) / 2.0;
+    Interval {
+        value,
+        low: quantile(&replicates, tail),
+        high: quantile(&replicates, 1.0 - tail),
+    }
+}
+
 /// Replicate i: the Sharpe ratio and CAGR of one resampled series, accumulated as the blocks
 /// are drawn (the same draws as [`super::bootstrap::block_indices`], without building the sample).
 fn replicate(x: &[f64], r: &[f64], years: f64, i: usize) -> (f64, f64) {
@@ -112,18 +125,7 @@ pub fn bootstrap(r: &[f64], rf: &[f64], years: f64, value: (f64, f64)) -> Confid
             .collect()
     };
     let interval = |value: f64, pick: fn(&(f64, f64)) -> f64| {
-        let mut v: Vec<f64> = replicates
-            .iter()
-            .map(pick)
-            .filter(|v| !v.is_nan())
-            .collect();
-        v.sort_by(f64::total_cmp);
-        let tail = (1.0 - LEVEL) / 2.0;
-        Interval {
-            value,
-            low: quantile(&v, tail),
-            high: quantile(&v, 1.0 - tail),
-        }
+        percentile_interval(value, replicates.iter().map(pick).collect())
     };
     let (skew, kurt) = if n > 2 {
         moments(&x)

@@ -12,9 +12,9 @@
 //! (strategy, benchmark) days, so the interval does not depend on the thread count.
 
 use super::bootstrap::{block_indices, replicate_rng};
-use super::confidence::{Interval, Settings, BLOCK, LEVEL, SAMPLES, SEED};
+use super::confidence::{percentile_interval, Interval, Settings, BLOCK, SAMPLES, SEED};
 use super::drawdown::max_drawdown;
-use super::returns::{annual_volatility, quantile, sharpe};
+use super::returns::{annual_volatility, sharpe};
 use crate::signal::BARS_PER_YEAR;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -153,7 +153,7 @@ pub fn difference(a: &[f64], b: &[f64], value: f64) -> Interval {
     let la: Vec<f64> = a.iter().map(|v| v.ln_1p()).collect();
     let lb: Vec<f64> = b.iter().map(|v| v.ln_1p()).collect();
     let k = BARS_PER_YEAR / m as f64;
-    let mut reps: Vec<f64> = (0..SAMPLES)
+    let reps: Vec<f64> = (0..SAMPLES)
         .into_par_iter()
         .map(|i| {
             let idx = block_indices(&mut replicate_rng(SEED, i), m, BLOCK);
@@ -163,14 +163,7 @@ pub fn difference(a: &[f64], b: &[f64], value: f64) -> Interval {
             (k * sa).exp_m1() - (k * sb).exp_m1()
         })
         .collect();
-    reps.retain(|v| !v.is_nan());
-    reps.sort_by(f64::total_cmp);
-    let tail = (1.0 - LEVEL) / 2.0;
-    Interval {
-        value,
-        low: quantile(&reps, tail),
-        high: quantile(&reps, 1.0 - tail),
-    }
+    percentile_interval(value, reps)
 }
 
 /// One regime's row. `r` are the strategy's daily returns, `benchmarks` each benchmark's, `rf`

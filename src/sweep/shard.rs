@@ -168,6 +168,14 @@ pub fn columns(ids: &[usize], rows: &[Headline]) -> Vec<(String, OutColumn)> {
         "variant".to_owned(),
         OutColumn::U64(ids.iter().map(|&i| i as u64).collect()),
     )];
+    cols.extend(metric_columns(rows));
+    cols
+}
+
+/// One Parquet column per headline metric, in [`Metric::ALL`] order (the trade count as an
+/// integer): the metric columns of `sweep.parquet` and of a shard's rows.
+pub fn metric_columns(rows: &[Headline]) -> Vec<(String, OutColumn)> {
+    let mut cols = Vec::new();
     for c in Metric::ALL {
         let column = if c == Metric::Trades {
             OutColumn::U64(rows.iter().map(|h| h.trades as u64).collect())
