@@ -155,6 +155,24 @@ fn the_real_fund_replaces_the_synthetic_one_from_its_first_date() {
     assert!((c.correlation - cov / (va * vs).sqrt()).abs() < 1e-12);
     assert!((c.slope - cov / vs).abs() < 1e-12);
     assert!((c.tracking_difference - (ann(&real) - ann(&syn))).abs() < 1e-12);
+    // Shown in the report's header, from stats.json.
+    let out = d.dir.path().join("out");
+    let o = rotor(&[
+        "run",
+        s.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-charts",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("stats.json")).unwrap()).unwrap();
+    assert_eq!(json["synthetic"][0]["days"], N - 31);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("Synthetic x2</dt><dd>synthetic `x2` (2x `u`"),
+        "report header"
+    );
     // Printed by validate.
     let o = rotor(&["validate", s.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));

@@ -36,6 +36,8 @@ struct StatsFile {
     engine: Engine,
     strategy: serde_json::Value,
     inputs: Vec<InputFile>,
+    #[serde(default)]
+    synthetic: Vec<crate::data::synthetic::Check>,
     calendar: Calendar,
     execution: Execution,
     metrics: Stats,
@@ -207,6 +209,9 @@ fn header(r: &Run, name: &str) -> Markup {
                 dt { "Execution" } dd { "fill = " (r.stats.execution.fill) ": " (r.stats.execution.note) }
                 dt { "Cash rate" } dd { (cash) }
                 dt { "Costs" } dd { (costs) }
+                @for c in &r.stats.synthetic {
+                    dt { "Synthetic " (c.asset) } dd { (c.line()) }
+                }
                 dt { "Engine" } dd { "rotor " (r.stats.engine.version) }
             }
         }
