@@ -80,7 +80,8 @@ pub fn render_sweep(s: &Value) -> Result<Markup> {
         }))
         (section("heatmaps", "Heatmaps", html! {
             @let maps = s["heatmaps"].as_array().cloned().unwrap_or_default();
-            @if maps.is_empty() { p.muted { "One swept parameter: no heatmap (the ranking table and the distribution below show it)." } }
+            @if s.get("heatmaps").is_none() { p.muted { "This summary.json was written by an older rotor, which did not keep the heatmap cells: rerun the sweep." } }
+            @else if maps.is_empty() { p.muted { "One swept parameter: no heatmap (the ranking table and the distribution below show it)." } }
             @for m in &maps {
                 (heatmap(m, rank))
             }
