@@ -1,6 +1,7 @@
 //! The baseline file: what it records of a run, how it is written (stable order, shortest
 //! round-trip floats) and read back (every problem with its line and key).
 
+use crate::data::load::sha256_hex;
 use crate::error::line_col;
 use crate::error::{Diagnostics, Result};
 use crate::pipeline::Outcome;
@@ -8,7 +9,6 @@ use crate::report;
 use crate::spec::reader::{table_of, Cx, Table};
 use crate::spec::value::{self, Value};
 use crate::stats::Metric;
-use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -46,10 +46,6 @@ pub struct RegimeBaseline {
     pub at: Option<(usize, usize)>,
 }
 
-fn sha256_hex(text: &str) -> String {
-    crate::data::load::hex(&Sha256::digest(text.as_bytes()))
-}
-
 /// The baseline values of a finished run.
 pub fn measure(o: &Outcome) -> Baseline {
     let p = &o.prepared;
@@ -69,8 +65,8 @@ pub fn measure(o: &Outcome) -> Baseline {
         end: s.end.clone(),
         bars: s.bars as i64,
         trades: s.trades as i64,
-        equity_hash: sha256_hex(&equity),
-        trades_hash: sha256_hex(&report::trades_csv(&p.panel, &o.runs.strategy)),
+        equity_hash: sha256_hex(equity.as_bytes()),
+        trades_hash: sha256_hex(report::trades_csv(&p.panel, &o.runs.strategy).as_bytes()),
         metrics: Metric::CHECKED
             .iter()
             .map(|m| (*m, m.of(&headline)))
@@ -300,7 +296,7 @@ impl Baseline {
     }
 }
 
-/// `[regimes.<name>]` tables: every key of [`report::regimes::CHECKED`], a number each.
+/// `[regimes.<name>]` tables: every key of [`report::regimes::checked_keys`], a number each.
 fn read_regimes(cx: &mut Cx, t: &Table) -> Vec<RegimeBaseline> {
     let mut out = Vec::new();
     for (k, node) in t.entries {
@@ -308,10 +304,10 @@ fn read_regimes(cx: &mut Cx, t: &Table) -> Vec<RegimeBaseline> {
         let Some(mut r) = table_of(cx, node, &path) else {
             continue;
         };
-        let keys: Vec<(&'static str, &str)> =
-            report::regimes::CHECKED.iter().map(|k| (*k, *k)).collect();
+        let names = report::regimes::checked_keys();
+        let keys: Vec<(&'static str, &str)> = names.iter().map(|k| (*k, *k)).collect();
         let metrics = numbers(cx, &mut r, &path, &keys);
-        r.finish(cx, report::regimes::CHECKED);
+        r.finish(cx, &names);
         let (line, column) = line_col(cx.text, k.span().start);
         out.push(RegimeBaseline {
             name: k.get_ref().clone(),

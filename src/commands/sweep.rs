@@ -157,12 +157,6 @@ fn write_sweep(
     Ok(Status::Success)
 }
 
-/// The sha256 of a file's text, for manifests.
-fn sha256_of(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    data::load::hex(&Sha256::digest(text.as_bytes()))
-}
-
 fn inputs_of(panel: &data::Panel) -> Vec<(std::path::PathBuf, String)> {
     panel
         .inputs
@@ -190,7 +184,7 @@ fn run_shard(
         engine_version: env!("CARGO_PKG_VERSION").into(),
         strategy_file: o.strategy.to_path_buf(),
         strategy: strategy.name.clone(),
-        strategy_sha256: sha256_of(&strategy.text),
+        strategy_sha256: data::load::sha256_hex(strategy.text.as_bytes()),
         params: o.params.to_vec(),
         inputs: inputs_of(panel),
         variants: sw.variants.len(),
@@ -232,7 +226,7 @@ pub fn merge(dirs: &[std::path::PathBuf], o: &Outputs, out: &mut dyn Write) -> R
     let (m, results) = shard::assemble(&shards)?;
     // The strategy and data must be the ones the shards ran (the winner is rerun in full).
     let (strategy, _) = pipeline::compile(&m.strategy_file)?;
-    if sha256_of(&strategy.text) != m.strategy_sha256 {
+    if data::load::sha256_hex(strategy.text.as_bytes()) != m.strategy_sha256 {
         return Err(crate::error::Error::input(crate::error::Diagnostic::new(
             &m.strategy_file,
             "the strategy file changed since the shards were run (its sha256 differs from the shards' manifest)",

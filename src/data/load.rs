@@ -25,7 +25,7 @@ impl Frame {
     pub fn read(path: &Path) -> Result<Frame> {
         let bytes = std::fs::read(path)
             .map_err(|e| Error::io(format!("cannot read data file {}", path.display()), e))?;
-        let sha256 = hex(&Sha256::digest(&bytes));
+        let sha256 = sha256_hex(&bytes);
         let len = bytes.len() as u64;
         let ext = path
             .extension()
@@ -326,8 +326,13 @@ impl Frame {
     }
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The sha256 of some bytes, in lowercase hex: how rotor fingerprints input files, baselines'
+/// curves and sweep shards' strategies.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A column for [`write_parquet`].

@@ -30,16 +30,13 @@ pub const COLUMNS: &[Column] = &[
 
 /// What `rotor check` compares of each regime: its share of days and the strategy's numbers in
 /// it (the keys of [`COLUMNS`]).
-pub const CHECKED: &[&str] = &[
-    "share",
-    "annual_return",
-    "volatility",
-    "sharpe",
-    "hit_rate",
-    "worst_drawdown",
-];
+pub fn checked_keys() -> Vec<&'static str> {
+    std::iter::once("share")
+        .chain(COLUMNS.iter().map(|(_, key, _)| *key))
+        .collect()
+}
 
-/// The values of [`CHECKED`] for one regime.
+/// The values of [`checked_keys`] for one regime.
 pub fn checked(row: &Regime) -> Vec<(&'static str, f64)> {
     std::iter::once(("share", row.share))
         .chain(

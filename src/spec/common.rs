@@ -336,8 +336,14 @@ pub(crate) fn read_assets(cx: &mut Cx, top: &mut Table) -> Vec<AssetSpec> {
             continue;
         };
         let syn_node = at.get("synthetic");
-        let synthetic = syn_node.and_then(|n| read_synthetic(cx, n, &join(&key, "synthetic")));
-        let source = match (syn_node, at.get("splice")) {
+        let splice_node = at.get("splice");
+        let synthetic = syn_node
+            .and_then(|n| read_synthetic(cx, n, &join(&key, "synthetic")))
+            .map(|s| Synthetic {
+                spliced: splice_node.is_some(),
+                ..s
+            });
+        let source = match (syn_node, splice_node) {
             (Some(_), Some(splice)) => {
                 let path = join(&key, "splice");
                 table_of(cx, splice, &path).and_then(|mut st| {
@@ -430,19 +436,12 @@ pub(crate) fn read_assets(cx: &mut Cx, top: &mut Table) -> Vec<AssetSpec> {
             open,
             missing,
             dividend_yield_bps,
-            synthetic: synthetic.map(|mut s| {
-                s.spliced = at_has_splice(node);
-                s
-            }),
+            synthetic,
             span: name.span(),
         });
     }
     check_underlyings(cx, &out);
     out
-}
-
-fn at_has_splice(node: &Node) -> bool {
-    matches!(node.get_ref(), Value::Table(e) if e.iter().any(|(k, _)| k.get_ref() == "splice"))
 }
 
 /// `synthetic = { underlying, leverage, expense_bps, spread_bps }`.
