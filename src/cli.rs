@@ -4,6 +4,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use rotor::check::Format;
+use rotor::commands::sweep::ShardFlag;
 use rotor::stats::Metric;
 use std::path::PathBuf;
 
@@ -66,18 +67,12 @@ pub struct SweepOutputs {
     pub no_report: bool,
 }
 
-/// `--shard`: a fixed shard, or `auto` (from the scheduler's environment).
-#[derive(Debug, Clone, Copy)]
-pub enum ShardArg {
-    Fixed(rotor::sweep::shard::Shard),
-    Auto,
-}
-
-fn shard_flag(s: &str) -> Result<ShardArg, String> {
+/// `--shard I/N` or `auto` (its count, for schedulers that give none, is `--shard-count`).
+fn shard_flag(s: &str) -> Result<ShardFlag, String> {
     if s == "auto" {
-        return Ok(ShardArg::Auto);
+        return Ok(ShardFlag::Auto { count: None });
     }
-    rotor::sweep::shard::parse(s).map(ShardArg::Fixed)
+    rotor::sweep::shard::parse(s).map(ShardFlag::Fixed)
 }
 
 #[derive(Debug, Subcommand)]
@@ -151,7 +146,7 @@ pub enum Command {
         /// from the scheduler: JOB_COMPLETION_INDEX (Kubernetes, with --shard-count),
         /// SLURM_ARRAY_TASK_ID/COUNT, AWS_BATCH_JOB_ARRAY_INDEX/SIZE, CI_NODE_INDEX/TOTAL.
         #[arg(long, value_name = "I/N|auto", value_parser = shard_flag)]
-        shard: Option<ShardArg>,
+        shard: Option<ShardFlag>,
         /// The number of shards, for --shard auto under a scheduler that gives only the index
         /// (a Kubernetes Indexed Job: its completions).
         #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u64).range(1..))]

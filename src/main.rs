@@ -104,10 +104,10 @@ fn dispatch(command: Command, quiet: bool, out: &mut dyn Write) -> rotor::Result
                 outputs: sweep_outputs(&outputs),
                 progress: !quiet,
                 shard: shard.map(|s| match s {
-                    cli::ShardArg::Fixed(s) => commands::sweep::ShardFlag::Fixed(s),
-                    cli::ShardArg::Auto => commands::sweep::ShardFlag::Auto {
+                    commands::sweep::ShardFlag::Auto { .. } => commands::sweep::ShardFlag::Auto {
                         count: shard_count.map(|n| n as usize),
                     },
+                    fixed => fixed,
                 }),
             },
             out,

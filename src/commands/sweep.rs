@@ -177,7 +177,7 @@ fn run_shard(
 ) -> Result<Status> {
     let suffix = format!("-sweep-shard-{}-of-{}", sh.index, sh.count);
     let dir = output_dir(o.outputs.out, &strategy.name, &suffix)?;
-    let rows_here = (0..sw.variants.len()).filter(|&i| sh.has(i)).count();
+    let rows_here = sh.ids(sw.variants.len()).len();
     let pb = progress_bar(rows_here, o.progress);
     let manifest = shard::Manifest {
         schema: shard::SCHEMA.into(),
@@ -201,7 +201,7 @@ fn run_shard(
     let files = |tmp: &Path| {
         // The rows stream into rows.parquet, a row group per chunk of variants.
         let mut rows = crate::data::load::ParquetStream::create(&tmp.join(shard::ROWS));
-        let mut ids = (sh.index..sw.variants.len()).step_by(sh.count);
+        let mut ids = sh.ids(sw.variants.len());
         sweep::stream(
             strategy,
             panel,

@@ -21,6 +21,11 @@ impl Shard {
     pub fn has(&self, id: usize) -> bool {
         id % self.count == self.index
     }
+
+    /// This shard's variants of a sweep of `n`, in order.
+    pub fn ids(&self, n: usize) -> std::iter::StepBy<std::ops::Range<usize>> {
+        (self.index.min(n)..n).step_by(self.count)
+    }
 }
 
 fn whole(what: &str, v: &str) -> std::result::Result<usize, String> {
@@ -377,6 +382,10 @@ mod tests {
         assert!(parse("0/0").unwrap_err().contains("at least 1"));
         assert!(parse("1-4").unwrap_err().contains("expected I/N"));
         assert!(parse("a/4").unwrap_err().contains("whole number"));
+        let s = parse("2/3").unwrap();
+        assert_eq!(s.ids(10).collect::<Vec<_>>(), [2, 5, 8]);
+        assert!(s.ids(10).all(|i| s.has(i)));
+        assert_eq!(parse("5/9").unwrap().ids(2).len(), 0);
     }
 
     #[test]
