@@ -6,6 +6,7 @@ use crate::data::{self, Panel};
 use crate::error::{Error, Result};
 use crate::plan::{self, Plan};
 use crate::report::{self, Report};
+use crate::signal;
 use crate::sim::{self, Runs};
 use crate::spec::{self, Strategy};
 use rayon::prelude::*;
@@ -52,8 +53,10 @@ pub struct Outcome {
 }
 
 pub fn run_prepared(prepared: Prepared) -> Outcome {
-    let runs = sim::run_with_benchmarks(&prepared.panel, &prepared.plan);
-    let report = report::build(&prepared.panel, &runs, regimes_held(&prepared));
+    // Signals once: for the rules and for the regimes.
+    let signals = signal::eval_signals(&prepared.plan, &prepared.panel);
+    let runs = sim::run_with_benchmarks(&prepared.panel, &prepared.plan, &signals);
+    let report = report::build(&prepared.panel, &runs, regimes_held(&prepared, &signals));
     Outcome {
         prepared,
         runs,
@@ -61,9 +64,10 @@ pub fn run_prepared(prepared: Prepared) -> Outcome {
     }
 }
 
-/// Which of the strategy's regimes held at each close of the run.
-pub fn regimes_held(p: &Prepared) -> report::regimes::Held {
-    let held = crate::signal::eval_regimes(&p.plan, &p.panel);
+/// Which of the strategy's regimes held at each close of the run (`signals` as
+/// [`signal::eval_signals`] returns them).
+pub fn regimes_held(p: &Prepared, signals: &[Vec<f64>]) -> report::regimes::Held {
+    let held = signal::eval_regimes(&p.plan, &p.panel, signals);
     p.strategy
         .regimes
         .iter()

@@ -28,9 +28,12 @@ pub fn validate(paths: &[PathBuf], out: &mut dyn Write) -> Result<Status> {
                 for c in &pr.panel.synthetic {
                     lines.push(format!("  {}", c.line()));
                 }
-                let held = pipeline::regimes_held(&pr);
-                for w in regimes::warnings(&pr.strategy, &pr.panel, &held) {
-                    lines.push(format!("warning: {w}"));
+                if !pr.plan.regimes.is_empty() {
+                    let signals = crate::signal::eval_signals(&pr.plan, &pr.panel);
+                    let held = pipeline::regimes_held(&pr, &signals);
+                    for w in regimes::warnings(&pr.strategy, &pr.panel, &held) {
+                        lines.push(format!("warning: {w}"));
+                    }
                 }
             }
             Err(Error::Input(d)) => errors.extend(d),

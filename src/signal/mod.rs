@@ -441,16 +441,13 @@ pub fn eval_extra(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Vec<Vec<f
 }
 
 /// Whether each regime of the plan held at the close of each of the run's bars: its condition
-/// evaluated like a signal (on the history, so lookbacks are filled by the warm-up), true when
-/// non-zero; an unknown (NaN) value is "not in the regime".
-pub fn eval_regimes(plan: &Plan, panel: &Panel) -> Vec<Vec<bool>> {
-    if plan.regimes.is_empty() {
-        return vec![];
-    }
-    let signals = eval_signals(plan, panel);
+/// evaluated like a signal (on the history, so lookbacks are filled by the warm-up; `signals`
+/// as [`eval_signals`] returns them), true when non-zero; an unknown (NaN) value is "not in
+/// the regime".
+pub fn eval_regimes(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Vec<Vec<bool>> {
     let cx = Ctx {
         panel: panel.history(),
-        signals: &signals,
+        signals,
     };
     plan.regimes
         .iter()

@@ -552,8 +552,10 @@ pub struct Runs {
     pub benchmarks: Vec<(String, RunResult)>,
 }
 
-pub fn run_with_benchmarks(panel: &Panel, plan: &Plan) -> Runs {
-    let strategy = run(panel, plan);
+/// The strategy's run (from its `signals`, as [`signal::eval_signals`] returns them) and each
+/// benchmark's.
+pub fn run_with_benchmarks(panel: &Panel, plan: &Plan, signals: &[Vec<f64>]) -> Runs {
+    let strategy = simulate(panel, plan, &signal::decide(plan, panel, signals));
     let benchmarks = plan
         .benchmarks
         .iter()
