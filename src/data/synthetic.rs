@@ -16,6 +16,9 @@
 use crate::date::{self, Date};
 use crate::signal::BARS_PER_YEAR;
 use crate::spec::Synthetic;
+use crate::stats::regime::annual_return;
+use crate::stats::relative::cov;
+use crate::stats::returns::stdev;
 use serde::Serialize;
 
 /// The financing notional per unit of capital: |L - 1| long, |L| inverse.
@@ -54,7 +57,8 @@ pub struct Check {
     /// Regression slope of the real fund's daily returns on the synthetic ones.
     #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub slope: f64,
-    /// Real minus synthetic annualised return over the overlap (`prod(1 + r)^(252 / m) - 1`).
+    /// Real minus synthetic annualised return over the overlap (`prod(1 + r)^(252 / m) - 1`,
+    /// [`annual_return`]).
     #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub tracking_difference: f64,
 }
@@ -98,21 +102,7 @@ pub fn check(
     }
     let ra: Vec<f64> = pairs.windows(2).map(|w| w[1].1 / w[0].1 - 1.0).collect();
     let rs: Vec<f64> = pairs.windows(2).map(|w| w[1].2 / w[0].2 - 1.0).collect();
-    let m = ra.len() as f64;
-    let (ma, ms) = (ra.iter().sum::<f64>() / m, rs.iter().sum::<f64>() / m);
-    let (mut sab, mut saa, mut sss) = (0.0, 0.0, 0.0);
-    for (a, b) in ra.iter().zip(&rs) {
-        sab += (a - ma) * (b - ms);
-        saa += (a - ma) * (a - ma);
-        sss += (b - ms) * (b - ms);
-    }
-    let ann = |r: &[f64]| {
-        r.iter()
-            .map(|v| 1.0 + v)
-            .product::<f64>()
-            .powf(BARS_PER_YEAR / m)
-            - 1.0
-    };
+    let c = cov(&ra, &rs);
     Some(Check {
         asset: asset.to_owned(),
         underlying: s.underlying.clone(),
@@ -122,8 +112,8 @@ pub fn check(
         from: date::format(pairs[0].0),
         to: date::format(pairs[pairs.len() - 1].0),
         days: ra.len(),
-        correlation: sab / (saa * sss).sqrt(),
-        slope: sab / sss,
-        tracking_difference: ann(&ra) - ann(&rs),
+        correlation: c / (stdev(&ra) * stdev(&rs)),
+        slope: c / cov(&rs, &rs),
+        tracking_difference: annual_return(&ra) - annual_return(&rs),
     })
 }

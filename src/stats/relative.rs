@@ -31,7 +31,8 @@ pub struct Relative {
     pub down_capture: f64,
 }
 
-fn cov(x: &[f64], y: &[f64]) -> f64 {
+/// Sample covariance: sum (x - mean x)(y - mean y) / (n - 1).
+pub fn cov(x: &[f64], y: &[f64]) -> f64 {
     let (mx, my) = (mean(x), mean(y));
     x.iter()
         .zip(y)
