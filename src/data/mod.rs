@@ -219,7 +219,12 @@ pub fn load_panel(strategy: &Strategy) -> Result<Panel> {
 }
 
 pub fn load_panel_with(strategy: &Strategy, cache: &mut FileCache) -> Result<Panel> {
-    let (assets, synthetic) = read_assets(strategy, cache)?;
+    // The cash series, read once: for the cash returns and for synthetic funds' financing.
+    let cash = match &strategy.cash.rate {
+        Some(src) => Some((src, read_raw(strategy, cache, src, &src.column)?)),
+        None => None,
+    };
+    let (assets, synthetic) = read_assets(strategy, cache, cash.as_ref())?;
     let series = strategy
         .series
         .iter()
@@ -237,7 +242,7 @@ pub fn load_panel_with(strategy: &Strategy, cache: &mut FileCache) -> Result<Pan
     let series = join_series(strategy, &series, &cal.dates)?;
     let gap_days = gap_days(&cal.dates);
     let day_count = strategy.cash.day_count as f64;
-    let cash_ret = cash_returns(strategy, cache, &cal.dates, cal.warmup, &gap_days)?;
+    let cash_ret = cash_returns(strategy, cash.as_ref(), &cal.dates, cal.warmup, &gap_days)?;
     Ok(Panel::with_history(Panel {
         dates: cal.dates,
         asset_names: strategy.assets.iter().map(|a| a.name.clone()).collect(),
@@ -256,6 +261,9 @@ pub fn load_panel_with(strategy: &Strategy, cache: &mut FileCache) -> Result<Pan
     }))
 }
 
+/// The strategy's cash series as read, with its source.
+type Cash<'a> = (&'a Source, Raw);
+
 /// One traded asset as read: its close (or return) column and its open column.
 struct AssetData {
     raw: Raw,
@@ -268,6 +276,7 @@ struct AssetData {
 fn read_assets(
     strategy: &Strategy,
     cache: &mut FileCache,
+    cash: Option<&Cash>,
 ) -> Result<(Vec<AssetData>, Vec<synthetic::Check>)> {
     let mut out: Vec<Option<AssetData>> = Vec::new();
     for a in &strategy.assets {
@@ -309,7 +318,8 @@ fn read_assets(
             continue;
         };
         let Some(under) = &out[u] else { continue };
-        let (data, check) = build_synthetic(strategy, cache, a, syn, &strategy.assets[u], under)?;
+        let (data, check) =
+            build_synthetic(strategy, cache, cash, a, syn, &strategy.assets[u], under)?;
         checks.extend(check);
         out[i] = Some(data);
     }
@@ -363,24 +373,22 @@ fn own_levels(a: &AssetSpec, raw: &Raw) -> (Vec<Date>, Vec<f64>) {
 
 /// A synthetic fund on its underlying's dates (from the first on which cash is known), spliced
 /// to the real fund from the real fund's first date when there is one.
+#[allow(clippy::too_many_arguments)]
 fn build_synthetic(
     strategy: &Strategy,
     cache: &mut FileCache,
+    cash: Option<&Cash>,
     a: &AssetSpec,
     syn: &crate::spec::Synthetic,
     under_spec: &AssetSpec,
     under: &AssetData,
 ) -> Result<(AssetData, Option<synthetic::Check>)> {
     let (ud, ul) = own_levels(under_spec, &under.raw);
-    let cash = match &strategy.cash.rate {
-        Some(src) => Some((src, read_raw(strategy, cache, src, &src.column)?)),
-        None => None,
-    };
     // The first date from which cash is known (a rate published on or before it, or a
     // per-day return on the day after it).
     // ... and the last: the synthetic fund ends where cash is no longer known (a later
     // requested end is then refused as for any asset that ends early).
-    let (t0, t1) = match &cash {
+    let (t0, t1) = match cash {
         Some((src, raw)) => {
             let last = match src.kind {
                 SeriesKind::Returns => raw.last(),
@@ -407,7 +415,7 @@ fn build_synthetic(
     let (dates, mut levels) = (&ud[t0..t1], vec![100.0]);
     for t in 1..dates.len() {
         let gap = (dates[t] - dates[t - 1]) as f64;
-        let c = match &cash {
+        let c = match cash {
             Some((src, raw)) => cash_accrual(strategy, src, raw, dates[t - 1], dates[t], gap)?,
             None => 0.0,
         };
@@ -775,21 +783,20 @@ fn gap_days(calendar: &[Date]) -> Vec<f64> {
 /// earn nothing, so a cash series only has to cover the run itself.
 fn cash_returns(
     strategy: &Strategy,
-    cache: &mut FileCache,
+    cash: Option<&Cash>,
     calendar: &[Date],
     warmup: usize,
     gap_days: &[f64],
 ) -> Result<Vec<f64>> {
     let mut cash_ret = vec![0.0; calendar.len()];
-    let Some(src) = &strategy.cash.rate else {
+    let Some((src, raw)) = cash else {
         return Ok(cash_ret);
     };
-    let raw = read_raw(strategy, cache, src, &src.column)?;
     for t in warmup + 1..calendar.len() {
         cash_ret[t] = cash_accrual(
             strategy,
             src,
-            &raw,
+            raw,
             calendar[t - 1],
             calendar[t],
             gap_days[t],
