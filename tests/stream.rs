@@ -120,11 +120,7 @@ fn streamed_files_equal_the_rows_computed_in_memory() {
     }
     assert_eq!(n, rows.len());
 
-    let pq = rotor::data::load::Frame::read_columns(
-        &out.join("sweep.parquet"),
-        &["variant".into(), "sharpe".into(), "trades".into()],
-    )
-    .unwrap();
+    let pq = rotor::data::load::Frame::read(&out.join("sweep.parquet")).unwrap();
     let ids = pq.metric_values("variant").unwrap();
     let sharpe = pq.metric_values("sharpe").unwrap();
     let trades = pq.metric_values("trades").unwrap();

@@ -73,32 +73,6 @@ impl Frame {
         })
     }
 
-    /// Some columns of a Parquet file rotor wrote (a large sweep's rows): only those columns
-    /// are decoded, so reading one metric of millions of rows takes a few bytes a row. No
-    /// sha256 is taken (the file is an output, not an input).
-    pub fn read_columns(path: &Path, columns: &[String]) -> Result<Frame> {
-        let file = std::fs::File::open(path)
-            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-        let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let df = ParquetReader::new(file)
-            .with_columns(Some(columns.to_vec()))
-            .finish()
-            .map_err(|e| {
-                Error::input(Diagnostic::new(
-                    path,
-                    format!("cannot parse data file: {e}"),
-                ))
-            })?;
-        Ok(Frame {
-            dates: Default::default(),
-            path: path.to_path_buf(),
-            sha256: String::new(),
-            bytes,
-            df,
-            csv: false,
-        })
-    }
-
     pub fn rows(&self) -> usize {
         self.df.height()
     }
