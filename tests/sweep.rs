@@ -23,8 +23,24 @@ fn every_variant_equals_a_plain_run_of_its_strategy() {
         let vs = sweep::apply(&strategy, &sw.axes, v);
         let p = plan::compile(&vs).unwrap();
         let plain = stats::headline(&panel, &sim::run(&panel, &p));
-        // Bit for bit, not approximately.
-        assert_eq!(results[i], plain, "variant {i} {v:?}");
+        // Issue 12: the sweep computes its metrics per holding period (sim::fast), so rows
+        // equal plain runs to 1e-12 (docs/sweep.md), no longer bit for bit; the trading
+        // totals are still exact. tests/fast_sweep.rs checks every metric on many more runs.
+        let (a, b) = (results[i], plain);
+        assert_eq!(a.trades, b.trades, "variant {i} {v:?}");
+        for (x, y) in [
+            (a.curve.cagr, b.curve.cagr),
+            (a.curve.sharpe, b.curve.sharpe),
+            (a.curve.max_drawdown, b.curve.max_drawdown),
+            (a.curve.ulcer_index, b.curve.ulcer_index),
+            (a.curve.final_equity, b.curve.final_equity),
+            (a.total_costs, b.total_costs),
+        ] {
+            assert!(
+                (x - y).abs() <= 1e-12 * x.abs().max(1.0),
+                "variant {i} {v:?}: {x} vs {y}"
+            );
+        }
     }
     // The variants differ: costs and lookbacks change results.
     assert_ne!(results[0], results[1]);
@@ -104,10 +120,19 @@ fn sweep_csv_matches_rotor_run_and_is_identical_across_threads() {
     assert!(o.status.success(), "{}", text(&o));
     let stats: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("stats.json")).unwrap()).unwrap();
+    // To 1e-12 since issue 12 (per-holding-period sums, docs/sweep.md), no longer bit for bit.
     let sharpe: f64 = row[6].parse().unwrap();
-    assert_eq!(sharpe, stats["metrics"]["sharpe"].as_f64().unwrap());
+    let want = stats["metrics"]["sharpe"].as_f64().unwrap();
+    assert!(
+        (sharpe - want).abs() <= 1e-12 * want.abs(),
+        "{sharpe} vs {want}"
+    );
     let cagr: f64 = row[4].parse().unwrap();
-    assert_eq!(cagr, stats["metrics"]["cagr"].as_f64().unwrap());
+    let want = stats["metrics"]["cagr"].as_f64().unwrap();
+    assert!(
+        (cagr - want).abs() <= 1e-12 * want.abs(),
+        "{cagr} vs {want}"
+    );
 
     // The best variant's curve ends at its final equity.
     let curves = std::fs::read_to_string(a.join("top_equity.csv")).unwrap();

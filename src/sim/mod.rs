@@ -23,6 +23,8 @@ use crate::spec::{Fill, PeriodDay, RebalanceSpec, Schedule};
 use rayon::prelude::*;
 use serde::Serialize;
 
+pub mod fast;
+
 /// One fill.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Trade {
@@ -536,6 +538,37 @@ fn quiet_bars(
         }
     }
     t
+}
+
+/// One variant of a sweep, ready to run: its plan, its group's decisions and decision
+/// calendar, the schedule of its rebalance spec.
+pub struct Lean<'a> {
+    pub panel: &'a Panel,
+    pub plan: &'a Plan,
+    pub decisions: &'a Decisions,
+    pub scheduled: &'a [bool],
+    pub calendar: &'a fast::Calendar,
+}
+
+impl Lean<'_> {
+    /// The lean run: equity and totals (what walk-forward windows read).
+    pub fn run(&self) -> RunResult {
+        simulate_with(self.panel, self.plan, self.decisions, self.scheduled, false)
+    }
+
+    /// The headline metrics, computed holding period by holding period ([`fast`]); the lean
+    /// run and [`crate::stats::headline`] when the fast path declines.
+    pub fn headline(&self, tracks: &fast::Tracks) -> crate::stats::Headline {
+        fast::headline(
+            self.panel,
+            self.plan,
+            self.decisions,
+            self.scheduled,
+            self.calendar,
+            tracks,
+        )
+        .unwrap_or_else(|| crate::stats::headline(self.panel, &self.run()))
+    }
 }
 
 /// Evaluates signals and rules (on the history, warm-up included), then simulates the run's

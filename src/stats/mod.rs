@@ -195,8 +195,8 @@ pub fn years(panel: &Panel) -> f64 {
 }
 
 /// The headline metrics of a run: what a sweep keeps per variant. Computed from the equity
-/// curve and the run's totals only, by the same code as the full statistics, so a variant's
-/// numbers equal those of a plain run bit for bit.
+/// curve and the run's totals only, by the same code as the full statistics; a sweep computes
+/// the same numbers holding period by holding period ([`crate::sim::fast`], to 1e-12).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Headline {
     #[serde(flatten)]
@@ -311,9 +311,10 @@ pub fn curve(equity: &[f64], rf: &[f64], years: f64) -> Curve {
         down += x.min(0.0).powi(2);
     }
     finish_curve(
-        equity,
         years,
         CurveSums {
+            first: equity[0],
+            last: equity[n - 1],
             n,
             m,
             mean_x,
@@ -326,19 +327,29 @@ pub fn curve(equity: &[f64], rf: &[f64], years: f64) -> Curve {
     )
 }
 
-struct CurveSums {
-    n: usize,
-    m: f64,
-    mean_x: f64,
-    ss_r: f64,
-    ss_x: f64,
-    down: f64,
-    mdd: f64,
-    ulcer: f64,
+/// What the curve metrics are made of: the first and last equity, the number of bars `n` and
+/// of returns `m`, the mean excess return, the sums of squared deviations of the returns and
+/// of the excess returns, the sum of squared negative excess returns, the deepest drawdown and
+/// the sum of squared drawdowns. [`curve`] computes them from an equity curve; the sweep's
+/// per-holding-period engine ([`crate::sim::fast`]) from prefix sums.
+pub(crate) struct CurveSums {
+    pub first: f64,
+    pub last: f64,
+    pub n: usize,
+    pub m: f64,
+    pub mean_x: f64,
+    pub ss_r: f64,
+    pub ss_x: f64,
+    pub down: f64,
+    pub mdd: f64,
+    pub ulcer: f64,
 }
 
-fn finish_curve(equity: &[f64], years: f64, c: CurveSums) -> Curve {
+/// The curve metrics from their sums: one definition for [`curve`] and the sweep engine.
+pub(crate) fn finish_curve(years: f64, c: CurveSums) -> Curve {
     let CurveSums {
+        first,
+        last,
         n,
         m,
         mean_x,
@@ -354,9 +365,9 @@ fn finish_curve(equity: &[f64], years: f64, c: CurveSums) -> Curve {
     } else {
         (f64::NAN, f64::NAN)
     };
-    let cagr = returns::cagr(equity, years);
+    let cagr = returns::cagr(&[first, last], years);
     Curve {
-        total_return: returns::total_return(equity),
+        total_return: returns::total_return(&[first, last]),
         cagr,
         volatility: sd_r * annual,
         sharpe: mean_x / sd_x * annual,
@@ -364,7 +375,7 @@ fn finish_curve(equity: &[f64], years: f64, c: CurveSums) -> Curve {
         max_drawdown: mdd,
         calmar: cagr / mdd.abs(),
         ulcer_index: (ulcer / n as f64).sqrt(),
-        final_equity: equity[n - 1],
+        final_equity: last,
     }
 }
 

@@ -564,9 +564,10 @@ pub fn run(
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<Headline>> {
     let ids: Vec<usize> = (0..sweep.variants.len()).collect();
-    for_each_variant(s, panel, sweep, &ids, &|_, r| {
+    let tracks = sim::fast::Tracks::new(panel);
+    for_each_variant(s, panel, sweep, &ids, &|_, v| {
         progress();
-        stats::headline(panel, r)
+        v.headline(&tracks)
     })
 }
 
@@ -588,6 +589,7 @@ pub fn stream(
     progress: &(dyn Fn() + Sync),
     sink: &mut Sink,
 ) -> Result<()> {
+    let tracks = sim::fast::Tracks::new(panel);
     let mut chunk = Vec::with_capacity(CHUNK);
     loop {
         chunk.clear();
@@ -595,21 +597,22 @@ pub fn stream(
         if chunk.is_empty() {
             return Ok(());
         }
-        let rows = for_each_variant(s, panel, sweep, &chunk, &|_, r| {
+        let rows = for_each_variant(s, panel, sweep, &chunk, &|_, v| {
             progress();
-            stats::headline(panel, r)
+            v.headline(&tracks)
         })?;
         sink(&chunk, &rows)?;
     }
 }
 
-/// Simulates the variants `ids` (lean mode) and maps each run with `f`; results in `ids` order.
+/// Prepares the variants `ids` (their group's signals, decisions and calendar computed once,
+/// their plan's trading fields set) and maps each with `f`; results in `ids` order.
 pub fn for_each_variant<T: Send>(
     s: &Strategy,
     panel: &Panel,
     sweep: &Sweep,
     ids: &[usize],
-    f: &(dyn Fn(usize, &sim::RunResult) -> T + Sync),
+    f: &(dyn Fn(usize, &sim::Lean) -> T + Sync),
 ) -> Result<Vec<T>> {
     // Group variants by their signal parameters: one signal evaluation per group.
     let signal_axes: Vec<usize> = (0..sweep.axes.len())
@@ -632,6 +635,7 @@ pub fn for_each_variant<T: Send>(
             let plan = plan::compile(&first)?;
             let signals = signal::eval_signals(&plan, panel);
             let decisions = signal::decide(&plan, panel, &signals);
+            let calendar = sim::fast::Calendar::new(&decisions, &shared_schedule);
             Ok(members
                 .par_iter()
                 // One plan per worker, its trading fields overwritten for each variant.
@@ -643,14 +647,22 @@ pub fn for_each_variant<T: Send>(
                             a.target.set_plan(vplan, x);
                         }
                         let own;
-                        let scheduled = if schedule_varies {
-                            own = sim::schedule(&panel.dates, &vplan.rebalance);
-                            &own
+                        let (scheduled, calendar) = if schedule_varies {
+                            let sched = sim::schedule(&panel.dates, &vplan.rebalance);
+                            let cal = sim::fast::Calendar::new(&decisions, &sched);
+                            own = (sched, cal);
+                            (&own.0[..], &own.1)
                         } else {
-                            &shared_schedule
+                            (&shared_schedule[..], &calendar)
                         };
-                        let r = sim::simulate_with(panel, vplan, &decisions, scheduled, false);
-                        (pos, f(i, &r))
+                        let lean = sim::Lean {
+                            panel,
+                            plan: vplan,
+                            decisions: &decisions,
+                            scheduled,
+                            calendar,
+                        };
+                        (pos, f(i, &lean))
                     },
                 )
                 .collect())

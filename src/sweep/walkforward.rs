@@ -192,7 +192,8 @@ pub fn run(
     let at = |c: Curve| metric.of_curve(&c).unwrap_or(f64::NAN);
     // (train, test) metric of every variant in every window.
     let ids: Vec<usize> = (0..sweep.variants.len()).collect();
-    let per_variant: Vec<Vec<(f64, f64)>> = for_each_variant(s, panel, sweep, &ids, &|_, r| {
+    let per_variant: Vec<Vec<(f64, f64)>> = for_each_variant(s, panel, sweep, &ids, &|_, v| {
+        let r = v.run();
         windows
             .iter()
             .map(|w| {

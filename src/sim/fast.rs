@@ -1,0 +1,635 @@
+//! A sweep variant's headline metrics, computed holding period by holding period.
+//!
+//! The event loop ([`super::simulate_with`]) marks every bar and [`crate::stats::curve`] then
+//! reads the whole equity curve twice: O(bars) per variant. But between two fills a portfolio
+//! that holds one asset alone (all its equity in it, no cash but rounding residue) earns exactly
+//! that asset's returns, bar after bar, whatever the variant. So everything a headline metric
+//! needs from such a stretch comes from structures built once per sweep for each asset
+//! ([`Tracks`]), in O(1) (O(log) for a new equity high inside the stretch):
+//!
+//! - sums of the returns, excess returns, their squares and the squared negative excess
+//!   returns: differences of prefix sums;
+//! - drawdowns: while the equity stays under its previous peak P, the drawdown of bar t is
+//!   `q c_t / P - 1` (q units of an asset closing at c_t), so the deepest one is a range minimum
+//!   and the sum of their squares `w^2 S2 - 2 w S1 + count` (w = q / P, S1 and S2 prefix sums
+//!   of c and c^2); from the first new high on, the peak is the asset's own running maximum:
+//!   the sum of squared drawdowns follows the chain of the asset's successive highs (each high
+//!   to the next higher close), summed once per asset from the end ([`Track::chain`]), and the
+//!   deepest drawdown is looked at bar by bar only when the range's minimum over its maximum
+//!   says it could be deeper than the deepest so far.
+//!
+//! The loop itself is the event loop's: the same accrual, fills ([`Book`]), decisions
+//! ([`Standing`]) and marks on the bars where anything happens (a decision that can change the
+//! holdings, a fill, the bars on either side of them); other stretches (cash, several assets,
+//! short positions) are marked bar by bar as before. Sums are kept in double-double
+//! arithmetic, so the metrics equal those of the plain run to about 1e-14 relative, not bit
+//! for bit (`docs/sweep.md`). A run whose equity stops being positive and finite takes the
+//! plain path ([`super::simulate_with`] and [`crate::stats::curve`]).
+
+use super::{accrue, borrow_fee, fill_prices, mark, Accrued, Book, Standing};
+use crate::data::Panel;
+use crate::plan::Plan;
+use crate::signal::Decisions;
+use crate::spec::Fill;
+use crate::stats::{self, CurveSums, Headline};
+
+/// A number held as an unevaluated sum `hi + lo` (double-double): sums of thousands of terms,
+/// and differences of them, without the rounding error of plain `f64` sums.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Dd {
+    hi: f64,
+    lo: f64,
+}
+
+/// `a + b` and its rounding error, exactly (Knuth).
+#[inline(always)]
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bb = s - a;
+    (s, (a - (s - bb)) + (b - bb))
+}
+
+/// `a + b` and its rounding error when |a| >= |b| (Dekker).
+#[inline(always)]
+fn quick_two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    (s, b - (s - a))
+}
+
+/// `a x b` and its rounding error, exactly (Dekker's product: no fused multiply-add, which
+/// the baseline x86-64 target would call from libm).
+#[inline(always)]
+fn two_prod(a: f64, b: f64) -> (f64, f64) {
+    #[inline(always)]
+    fn split(a: f64) -> (f64, f64) {
+        let t = 134_217_729.0 * a; // 2^27 + 1
+        let hi = t - (t - a);
+        (hi, a - hi)
+    }
+    let p = a * b;
+    let ((ah, al), (bh, bl)) = (split(a), split(b));
+    (p, ((ah * bh - p) + ah * bl + al * bh) + al * bl)
+}
+
+impl Dd {
+    const ZERO: Dd = Dd { hi: 0.0, lo: 0.0 };
+
+    #[inline(always)]
+    fn add(self, x: f64) -> Dd {
+        let (s, e) = two_sum(self.hi, x);
+        let (hi, lo) = quick_two_sum(s, e + self.lo);
+        Dd { hi, lo }
+    }
+
+    #[inline(always)]
+    fn plus(self, o: Dd) -> Dd {
+        let (s, e) = two_sum(self.hi, o.hi);
+        let (hi, lo) = quick_two_sum(s, e + (self.lo + o.lo));
+        Dd { hi, lo }
+    }
+
+    #[inline(always)]
+    fn minus(self, o: Dd) -> Dd {
+        self.plus(Dd {
+            hi: -o.hi,
+            lo: -o.lo,
+        })
+    }
+
+    /// `self x w`, with the product's rounding error kept.
+    #[inline(always)]
+    fn times(self, w: f64) -> Dd {
+        let (p, e) = two_prod(self.hi, w);
+        let (hi, lo) = quick_two_sum(p, e + self.lo * w);
+        Dd { hi, lo }
+    }
+
+    #[inline(always)]
+    fn value(self) -> f64 {
+        self.hi + self.lo
+    }
+}
+
+/// Sums over the bars before a given bar, for one asset: returns r, excess returns x (over the
+/// cash return), their squares, squared negative excess returns (the return of bar 0 is not
+/// counted), and the closes c and their squares.
+#[derive(Clone, Copy, Debug, Default)]
+struct Sums {
+    r: Dd,
+    r2: Dd,
+    x: Dd,
+    x2: Dd,
+    down: Dd,
+    c: Dd,
+    c2: Dd,
+}
+
+impl Sums {
+    /// The sums over bars `[from.bar, self.bar)`.
+    #[inline(always)]
+    fn since(&self, from: &Sums) -> Sums {
+        Sums {
+            r: self.r.minus(from.r),
+            r2: self.r2.minus(from.r2),
+            x: self.x.minus(from.x),
+            x2: self.x2.minus(from.x2),
+            down: self.down.minus(from.down),
+            c: self.c.minus(from.c),
+            c2: self.c2.minus(from.c2),
+        }
+    }
+}
+
+/// Sparse table: the position of the largest (or smallest) close of any range in O(1), the
+/// first such position on ties.
+struct Table {
+    levels: Vec<Vec<u32>>,
+    max: bool,
+}
+
+impl Table {
+    fn new(c: &[f64], max: bool) -> Table {
+        let n = c.len();
+        let mut levels = vec![(0..n as u32).collect::<Vec<u32>>()];
+        let mut width = 1;
+        while 2 * width <= n {
+            let prev = &levels[levels.len() - 1];
+            let next = (0..=n - 2 * width)
+                .map(|i| Table::pick(c, max, prev[i], prev[i + width]))
+                .collect();
+            levels.push(next);
+            width *= 2;
+        }
+        Table { levels, max }
+    }
+
+    /// Of two positions i < j, the better one (i on a tie).
+    #[inline(always)]
+    fn pick(c: &[f64], max: bool, i: u32, j: u32) -> u32 {
+        let (ci, cj) = (c[i as usize], c[j as usize]);
+        if (max && cj > ci) || (!max && cj < ci) {
+            j
+        } else {
+            i
+        }
+    }
+
+    /// The position of the best close of bars `[u, v]` (u <= v).
+    #[inline(always)]
+    fn query(&self, c: &[f64], u: usize, v: usize) -> usize {
+        let k = (usize::BITS - 1 - (v - u + 1).leading_zeros()) as usize;
+        let level = &self.levels[k];
+        Table::pick(c, self.max, level[u], level[v + 1 - (1 << k)]) as usize
+    }
+}
+
+/// One asset's structures, built once per sweep.
+struct Track {
+    /// `sums[t]`: [`Sums`] over bars `[0, t)`; `n + 1` entries.
+    sums: Vec<Sums>,
+    top: Table,
+    bottom: Table,
+    /// `chain[j]`: the sum of squared drawdowns of bars `[j, n)` measured from the running
+    /// maximum of the closes since bar j (the chain of successive highs from j).
+    chain: Vec<Dd>,
+}
+
+impl Track {
+    fn new(c: &[f64], cash_ret: &[f64]) -> Track {
+        let n = c.len();
+        let mut sums = Vec::with_capacity(n + 1);
+        let mut s = Sums::default();
+        sums.push(s);
+        for t in 0..n {
+            if t > 0 {
+                let r = c[t] / c[t - 1] - 1.0;
+                let x = r - cash_ret[t];
+                s.r = s.r.add(r);
+                s.r2 = s.r2.add(r * r);
+                s.x = s.x.add(x);
+                s.x2 = s.x2.add(x * x);
+                s.down = s.down.add(x.min(0.0).powi(2));
+            }
+            s.c = s.c.add(c[t]);
+            s.c2 = s.c2.add(c[t] * c[t]);
+            sums.push(s);
+        }
+        // Next strictly higher close of each bar (n when none), by a monotone stack.
+        let mut next = vec![n; n];
+        let mut stack: Vec<usize> = Vec::new();
+        for t in 0..n {
+            while let Some(&j) = stack.last() {
+                if c[t] > c[j] {
+                    next[j] = t;
+                    stack.pop();
+                } else {
+                    break;
+                }
+            }
+            stack.push(t);
+        }
+        let mut track = Track {
+            sums,
+            top: Table::new(c, true),
+            bottom: Table::new(c, false),
+            chain: vec![Dd::ZERO; n + 1],
+        };
+        for j in (0..n).rev() {
+            let block = track.under(j, next[j] - 1, 1.0 / c[j]);
+            track.chain[j] = block.plus(track.chain[next[j]]);
+        }
+        track
+    }
+
+    /// `sum over t in [u, v] of (w c_t - 1)^2`: the squared drawdowns of q units of the asset
+    /// under a peak P, w = q / P.
+    #[inline(always)]
+    fn under(&self, u: usize, v: usize, w: f64) -> Dd {
+        let s = &self.sums;
+        let (s1, s2) = (s[v + 1].c.minus(s[u].c), s[v + 1].c2.minus(s[u].c2));
+        s2.times(w)
+            .times(w)
+            .minus(s1.times(2.0 * w))
+            .add((v + 1 - u) as f64)
+    }
+}
+
+/// What the sweep shares between its variants: a [`Track`] per asset whose closes are all
+/// positive and finite (an asset without one is marked bar by bar), and the cash index.
+pub struct Tracks {
+    assets: Vec<Option<Track>>,
+    /// The compounded cash return, for the residue of cash beside a single holding.
+    cash_index: Vec<f64>,
+}
+
+impl Tracks {
+    pub fn new(panel: &Panel) -> Tracks {
+        use rayon::prelude::*;
+        let cash_ok = panel.cash_ret.iter().all(|r| r.is_finite());
+        let assets = panel
+            .close
+            .par_iter()
+            .map(|c| {
+                let ok = cash_ok && c.iter().all(|&p| p.is_finite() && p > 0.0);
+                ok.then(|| Track::new(c, &panel.cash_ret))
+            })
+            .collect();
+        let mut g = 1.0;
+        let cash_index = panel
+            .cash_ret
+            .iter()
+            .map(|r| {
+                g *= 1.0 + r;
+                g
+            })
+            .collect();
+        Tracks { assets, cash_index }
+    }
+}
+
+/// Where a group of variants (same signals and rules) can next act: for each bar, the next
+/// scheduled bar whose rule is known (`due`), and the next such bar whose target differs from
+/// the previous one's (`change`); `n` when there is none.
+pub struct Calendar {
+    due: Vec<u32>,
+    change: Vec<u32>,
+}
+
+impl Calendar {
+    pub fn new(decisions: &Decisions, scheduled: &[bool]) -> Calendar {
+        let n = scheduled.len();
+        let (mut due, mut change) = (vec![n as u32; n + 1], vec![n as u32; n + 1]);
+        // The due bars, and the ones among them whose target differs from the previous one's.
+        let mut prev: Option<usize> = None;
+        let (mut due_at, mut change_at) = (Vec::new(), Vec::new());
+        for (t, _) in scheduled.iter().enumerate().filter(|(_, s)| **s) {
+            if decisions.rule[t].is_some() {
+                due_at.push(t);
+                if prev.is_none_or(|p| decisions.target(p) != decisions.target(t)) {
+                    change_at.push(t);
+                }
+                prev = Some(t);
+            }
+        }
+        for (next, at) in [(&mut due, due_at), (&mut change, change_at)] {
+            let mut from = 0;
+            for t in at {
+                next[from..=t].fill(t as u32);
+                from = t + 1;
+            }
+        }
+        Calendar { due, change }
+    }
+}
+
+/// The sums of the curve metrics, added to bar by bar ([`Curve::bar`], through a [`Bars`]) or
+/// holding period by holding period ([`Curve::hold`]).
+struct Curve {
+    r: Dd,
+    r2: Dd,
+    x: Dd,
+    x2: Dd,
+    down: Dd,
+    ulcer: Dd,
+    peak: f64,
+    mdd: f64,
+    first: f64,
+    prev: f64,
+    bars: usize,
+    /// An equity that was not positive and finite: the run takes the plain path.
+    bad: bool,
+}
+
+/// Plain sums of a stretch marked bar by bar, added to the [`Curve`] at its end.
+#[derive(Default)]
+struct Bars {
+    r: f64,
+    r2: f64,
+    x: f64,
+    x2: f64,
+    down: f64,
+    ulcer: f64,
+}
+
+impl Curve {
+    fn new() -> Curve {
+        Curve {
+            r: Dd::ZERO,
+            r2: Dd::ZERO,
+            x: Dd::ZERO,
+            x2: Dd::ZERO,
+            down: Dd::ZERO,
+            ulcer: Dd::ZERO,
+            peak: f64::NEG_INFINITY,
+            mdd: f64::INFINITY,
+            first: f64::NAN,
+            prev: f64::NAN,
+            bars: 0,
+            bad: false,
+        }
+    }
+
+    /// One bar of equity `e` with cash return `rf`: the arithmetic of [`stats::curve`].
+    #[inline(always)]
+    fn bar(&mut self, b: &mut Bars, e: f64, rf: f64) {
+        if self.bars > 0 {
+            let r = e / self.prev - 1.0;
+            let x = r - rf;
+            b.r += r;
+            b.r2 += r * r;
+            b.x += x;
+            b.x2 += x * x;
+            b.down += x.min(0.0).powi(2);
+        } else {
+            self.first = e;
+        }
+        self.peak = self.peak.max(e);
+        let dd = e / self.peak - 1.0;
+        if dd < self.mdd {
+            self.mdd = dd;
+        }
+        b.ulcer += dd * dd;
+        self.bad |= !(e > 0.0 && e.is_finite());
+        self.prev = e;
+        self.bars += 1;
+    }
+
+    fn flush(&mut self, b: Bars) {
+        self.r = self.r.add(b.r);
+        self.r2 = self.r2.add(b.r2);
+        self.x = self.x.add(b.x);
+        self.x2 = self.x2.add(b.x2);
+        self.down = self.down.add(b.down);
+        self.ulcer = self.ulcer.add(b.ulcer);
+    }
+
+    /// Bars `[u, v]` (u >= 1) holding `q` units of the asset of `track` (closes `c`) and
+    /// nothing else. The caller sets `prev` to the marked equity of bar v.
+    fn hold(&mut self, track: &Track, c: &[f64], q: f64, u: usize, v: usize) {
+        let s = track.sums[v + 1].since(&track.sums[u]);
+        self.r = self.r.plus(s.r);
+        self.r2 = self.r2.plus(s.r2);
+        self.x = self.x.plus(s.x);
+        self.x2 = self.x2.plus(s.x2);
+        self.down = self.down.plus(s.down);
+        self.bars += v + 1 - u;
+        let peak = self.peak;
+        let high = track.top.query(c, u, v);
+        // The first bar whose equity exceeds the peak (v + 1 when none).
+        let tau = if q * c[high] > peak {
+            let exceeds = |t: usize| q * c[track.top.query(c, u, t)] > peak;
+            let (mut lo, mut step) = (u, 1);
+            let mut hi = loop {
+                let t = (lo + step - 1).min(v);
+                if exceeds(t) {
+                    break t;
+                }
+                lo = t + 1;
+                step *= 2;
+            };
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if exceeds(mid) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            lo
+        } else {
+            v + 1
+        };
+        if tau > u {
+            // Under the old peak.
+            let low = track.bottom.query(c, u, tau - 1);
+            let dd = q * c[low] / peak - 1.0;
+            if dd < self.mdd {
+                self.mdd = dd;
+            }
+            self.ulcer = self.ulcer.plus(track.under(u, tau - 1, q / peak));
+        }
+        if tau <= v {
+            // From a new high on: the asset's own running maximum since tau.
+            self.ulcer = self
+                .ulcer
+                .plus(track.chain[tau].minus(track.chain[high]))
+                .plus(track.under(high, v, 1.0 / c[high]));
+            let low = track.bottom.query(c, tau, v);
+            if c[low] / c[high] - 1.0 < self.mdd {
+                // Possibly deeper than the deepest so far: bar by bar.
+                let mut run = f64::NEG_INFINITY;
+                for &p in &c[tau..=v] {
+                    let e = q * p;
+                    run = run.max(e);
+                    let dd = e / run - 1.0;
+                    if dd < self.mdd {
+                        self.mdd = dd;
+                    }
+                }
+            }
+            self.peak = q * c[high];
+        }
+    }
+
+    fn finish(&self, years: f64) -> stats::Curve {
+        let m = (self.bars - 1) as f64;
+        let (mean_r, mean_x) = (self.r.value() / m, self.x.value() / m);
+        let ss = |s2: Dd, s: Dd, mean: f64| s2.minus(s.times(mean)).value().max(0.0);
+        stats::finish_curve(
+            years,
+            CurveSums {
+                first: self.first,
+                last: self.prev,
+                n: self.bars,
+                m,
+                mean_x,
+                ss_r: ss(self.r2, self.r, mean_r),
+                ss_x: ss(self.x2, self.x, mean_x),
+                down: self.down.value(),
+                mdd: self.mdd,
+                ulcer: self.ulcer.value(),
+            },
+        )
+    }
+}
+
+/// The asset held alone after a fill, if the holdings are exactly that: one long position,
+/// cash within 1e-12 of the equity, the held target all in it, and the asset tracked.
+fn alone(book: &Book, cash: f64, e: f64, target: &[f64], tracks: &Tracks) -> Option<usize> {
+    let mut held = None;
+    for (a, &q) in book.qty.iter().enumerate() {
+        if q != 0.0 {
+            if held.is_some() || q < 0.0 {
+                return None;
+            }
+            held = Some(a);
+        }
+    }
+    let a = held?;
+    let all_in = target
+        .iter()
+        .enumerate()
+        .all(|(b, &w)| w == if b == a { 1.0 } else { 0.0 });
+    (all_in && cash.abs() <= 1e-12 * e && tracks.assets[a].is_some()).then_some(a)
+}
+
+/// The headline metrics of a lean run of `plan`, or `None` when its equity stops being
+/// positive and finite (then the plain path gives them).
+pub fn headline(
+    panel: &Panel,
+    plan: &Plan,
+    decisions: &Decisions,
+    scheduled: &[bool],
+    calendar: &Calendar,
+    tracks: &Tracks,
+) -> Option<Headline> {
+    let n = panel.len();
+    let k = plan.n_assets;
+    let ex = plan.execution;
+    let rb = &plan.rebalance;
+    // Without a holding period or a drift band, every due bar trades to its target: a due bar
+    // whose target equals the previous one's leaves a single holding as it is.
+    let simple = rb.min_hold == 0 && rb.drift_band.is_none();
+    let first_known = decisions.first_known().unwrap_or(n);
+    let mut book = Book::new(ex, false, plan.initial_capital, k);
+    let mut at = Standing::default();
+    let mut prices = vec![0.0; k];
+    let mut cash_now = book.cash;
+    let mut acc = Accrued::default();
+    let mut invested = false;
+    let mut curve = Curve::new();
+    // The bars marked one by one, summed like the plain path sums them (added at the end).
+    let mut bars = Bars::default();
+    let mut alone_in: Option<usize> = None;
+    let mut t = 0;
+    while t < n {
+        // A bar where something may happen: the event loop's steps.
+        if t > 0 {
+            accrue(panel, &ex, t, &mut cash_now, &mut acc);
+            if ex.borrow_fee > 0.0 {
+                let fee = borrow_fee(panel, &ex, &book.qty, t);
+                cash_now -= fee;
+            }
+        }
+        let mut filled = false;
+        if let Some(src) = at.pending.take() {
+            fill_prices(panel, ex.fill, t, &mut prices);
+            invested = book.fill(t, decisions.target(src), &prices, &mut cash_now);
+            filled = true;
+        }
+        if at.due(plan, decisions, scheduled)(t) {
+            fill_prices(panel, Fill::Close, t, &mut prices);
+            book.cash = cash_now;
+            if at.decide(plan, decisions, &mut book, &prices, t, n) {
+                if ex.fill == Fill::Close {
+                    invested = book.fill(t, decisions.target(t), &prices, &mut cash_now);
+                    filled = true;
+                } else {
+                    at.pending = Some(t);
+                }
+            }
+        }
+        let e = mark(panel, t, cash_now, &book.qty);
+        curve.bar(&mut bars, e, panel.cash_ret[t]);
+        if invested {
+            book.totals.invested_bars += 1;
+        }
+        if filled {
+            let target = at.held.map_or(&[][..], |h| decisions.target(h));
+            alone_in = alone(&book, cash_now, e, target, tracks);
+        }
+        t += 1;
+        if at.pending.is_some() || t >= n {
+            continue;
+        }
+        // The bars until the next one where something may happen.
+        let stop = if rb.enter_immediately && at.held.is_none() {
+            first_known.max(t)
+        } else if simple && alone_in.is_some() {
+            calendar.change[t] as usize
+        } else {
+            calendar.due[t] as usize
+        };
+        if stop <= t {
+            continue;
+        }
+        let (u, v) = (t, stop - 1);
+        match alone_in {
+            Some(a) => {
+                let track = tracks.assets[a].as_ref().expect("a tracked asset");
+                curve.hold(track, &panel.close[a], book.qty[a], u, v);
+                if cash_now != 0.0 {
+                    cash_now *= tracks.cash_index[v] / tracks.cash_index[u - 1];
+                }
+                curve.prev = mark(panel, v, cash_now, &book.qty);
+            }
+            None => {
+                for t in u..=v {
+                    accrue(panel, &ex, t, &mut cash_now, &mut acc);
+                    if ex.borrow_fee > 0.0 {
+                        cash_now -= borrow_fee(panel, &ex, &book.qty, t);
+                    }
+                    let e = mark(panel, t, cash_now, &book.qty);
+                    curve.bar(&mut bars, e, panel.cash_ret[t]);
+                }
+            }
+        }
+        if invested {
+            book.totals.invested_bars += stop - t;
+        }
+        t = stop;
+    }
+    curve.flush(bars);
+    if curve.bad || curve.bars != n || n < 2 {
+        return None;
+    }
+    let years = stats::years(panel);
+    let tot = &book.totals;
+    Some(Headline {
+        curve: curve.finish(years),
+        trades: tot.fills,
+        annual_turnover: tot.turnover / years,
+        total_costs: tot.commission + tot.slippage,
+        time_in_market: tot.invested_bars as f64 / n as f64,
+    })
+}
