@@ -227,19 +227,10 @@ impl Baseline {
             Some(t) => read_regimes(&mut cx, &t),
             None => vec![],
         };
-        let mut inputs = Vec::new();
-        if let Some(t) = top.table(&mut cx, "inputs") {
-            for (k, node) in t.entries {
-                match node.get_ref() {
-                    Value::String(h) => inputs.push((k.get_ref().clone(), h.clone())),
-                    other => cx.err(
-                        &node.span(),
-                        &format!("inputs.{}", k.get_ref()),
-                        format!("expected a sha256 string, found {}", other.type_name()),
-                    ),
-                }
-            }
-        }
+        let inputs = top
+            .table(&mut cx, "inputs")
+            .map(|t| t.strings(&mut cx, "a sha256 string"))
+            .unwrap_or_default();
         let mut tolerances = Vec::new();
         if let Some(t) = top.table(&mut cx, "tolerances") {
             for (k, node) in t.entries {

@@ -4,7 +4,7 @@
 
 use crate::error::{Diagnostics, Error, Result};
 use crate::spec::reader::{Cx, Table};
-use crate::spec::value::{self, Value};
+use crate::spec::value;
 use std::path::Path;
 
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -41,19 +41,10 @@ impl Folder {
             publisher: top.string(&mut cx, "publisher").map(|v| v.0),
             note: top.string(&mut cx, "note").map(|v| v.0),
         };
-        let mut files = Vec::new();
-        if let Some(t) = top.table(&mut cx, "files") {
-            for (k, node) in t.entries {
-                match node.get_ref() {
-                    Value::String(n) => files.push((k.get_ref().clone(), n.clone())),
-                    other => cx.err(
-                        &node.span(),
-                        &format!("files.{}", k.get_ref()),
-                        format!("expected a note in a string, found {}", other.type_name()),
-                    ),
-                }
-            }
-        }
+        let files = top
+            .table(&mut cx, "files")
+            .map(|t| t.strings(&mut cx, "a note in a string"))
+            .unwrap_or_default();
         top.finish(&mut cx, &["publisher", "note", "files"]);
         cx.diags.into_result(Folder { folder, files })
     }

@@ -188,6 +188,23 @@ impl<'a> Table<'a> {
         }
     }
 
+    /// Every entry of this table as (key, string); an entry of another type is an error saying
+    /// `what` was expected (`"a sha256 string"`).
+    pub fn strings(&self, cx: &mut Cx, what: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (k, node) in self.entries {
+            match node.get_ref() {
+                Value::String(v) => out.push((k.get_ref().clone(), v.clone())),
+                other => cx.err(
+                    &node.span(),
+                    &self.path(k.get_ref()),
+                    format!("expected {what}, found {}", other.type_name()),
+                ),
+            }
+        }
+        out
+    }
+
     pub fn table(&mut self, cx: &mut Cx, key: &str) -> Option<Table<'a>> {
         let node = self.get(key)?;
         let path = self.path(key);
