@@ -18,19 +18,18 @@
 //!   deepest drawdown is looked at bar by bar only when the range's minimum over its maximum
 //!   says it could be deeper than the deepest so far.
 //!
-//! The loop itself is the event loop's: the same accrual, fills ([`Book`]), decisions
-//! ([`Standing`]) and marks on the bars where anything happens (a decision that can change the
+//! The loop itself is the event loop's: the same accrual, fills and decisions ([`Loop::act`])
+//! and marks on the bars where anything happens (a decision that can change the
 //! holdings, a fill, the bars on either side of them); other stretches (cash, several assets,
 //! short positions) are marked bar by bar as before. Sums are kept in double-double
 //! arithmetic, so the metrics equal those of the plain run to about 1e-14 relative, not bit
 //! for bit (`docs/sweep.md`). A run whose equity stops being positive and finite takes the
 //! plain path ([`super::simulate_with`] and [`crate::stats::curve`]).
 
-use super::{accrue, borrow_fee, fill_prices, mark, Accrued, Book, Standing};
+use super::{mark, Book, Loop};
 use crate::data::Panel;
 use crate::plan::Plan;
 use crate::signal::Decisions;
-use crate::spec::Fill;
 use crate::stats::{self, CurveSums, Headline};
 
 /// A number held as an unevaluated sum `hi + lo` (double-double): sums of thousands of terms,
@@ -322,9 +321,9 @@ impl Calendar {
     }
 }
 
-/// The sums of the curve metrics, added to bar by bar ([`Curve::bar`], through a [`Bars`]) or
-/// holding period by holding period ([`Curve::hold`]).
-struct Curve {
+/// The sums of the curve metrics, added to bar by bar ([`Tally::bar`], through a [`Bars`]) or
+/// holding period by holding period ([`Tally::hold`]).
+struct Tally {
     r: Dd,
     r2: Dd,
     x: Dd,
@@ -340,7 +339,7 @@ struct Curve {
     bad: bool,
 }
 
-/// Plain sums of a stretch marked bar by bar, added to the [`Curve`] at its end.
+/// Plain sums of the bars marked one by one, added to the [`Tally`] at the end.
 #[derive(Default)]
 struct Bars {
     r: f64,
@@ -351,9 +350,9 @@ struct Bars {
     ulcer: f64,
 }
 
-impl Curve {
-    fn new() -> Curve {
-        Curve {
+impl Tally {
+    fn new() -> Tally {
+        Tally {
             r: Dd::ZERO,
             r2: Dd::ZERO,
             x: Dd::ZERO,
@@ -525,65 +524,38 @@ pub fn headline(
 ) -> Option<Headline> {
     let n = panel.len();
     let k = plan.n_assets;
-    let ex = plan.execution;
     let rb = &plan.rebalance;
     // Without a holding period or a drift band, every due bar trades to its target: a due bar
     // whose target equals the previous one's leaves a single holding as it is.
     let simple = rb.min_hold == 0 && rb.drift_band.is_none();
     let first_known = decisions.first_known().unwrap_or(n);
-    let mut book = Book::new(ex, false, plan.initial_capital, k);
-    let mut at = Standing::default();
-    let mut prices = vec![0.0; k];
-    let mut cash_now = book.cash;
-    let mut acc = Accrued::default();
-    let mut invested = false;
-    let mut curve = Curve::new();
+    let mut st = Loop::new(
+        plan,
+        Book::new(plan.execution, false, plan.initial_capital, k),
+    );
+    let mut tally = Tally::new();
     // The bars marked one by one, summed like the plain path sums them (added at the end).
     let mut bars = Bars::default();
     let mut alone_in: Option<usize> = None;
     let mut t = 0;
     while t < n {
-        // A bar where something may happen: the event loop's steps.
-        if t > 0 {
-            accrue(panel, &ex, t, &mut cash_now, &mut acc);
-            if ex.borrow_fee > 0.0 {
-                let fee = borrow_fee(panel, &ex, &book.qty, t);
-                cash_now -= fee;
-            }
+        // A bar where something may happen: the event loop's own steps.
+        let acted = st.act(panel, plan, decisions, scheduled, t);
+        let e = mark(panel, t, st.cash, &st.book.qty);
+        tally.bar(&mut bars, e, panel.cash_ret[t]);
+        if st.invested {
+            st.book.totals.invested_bars += 1;
         }
-        let mut filled = false;
-        if let Some(src) = at.pending.take() {
-            fill_prices(panel, ex.fill, t, &mut prices);
-            invested = book.fill(t, decisions.target(src), &prices, &mut cash_now);
-            filled = true;
-        }
-        if at.due(plan, decisions, scheduled)(t) {
-            fill_prices(panel, Fill::Close, t, &mut prices);
-            book.cash = cash_now;
-            if at.decide(plan, decisions, &mut book, &prices, t, n) {
-                if ex.fill == Fill::Close {
-                    invested = book.fill(t, decisions.target(t), &prices, &mut cash_now);
-                    filled = true;
-                } else {
-                    at.pending = Some(t);
-                }
-            }
-        }
-        let e = mark(panel, t, cash_now, &book.qty);
-        curve.bar(&mut bars, e, panel.cash_ret[t]);
-        if invested {
-            book.totals.invested_bars += 1;
-        }
-        if filled {
-            let target = at.held.map_or(&[][..], |h| decisions.target(h));
-            alone_in = alone(&book, cash_now, e, target, tracks);
+        if acted.filled {
+            let target = st.at.held.map_or(&[][..], |h| decisions.target(h));
+            alone_in = alone(&st.book, st.cash, e, target, tracks);
         }
         t += 1;
-        if at.pending.is_some() || t >= n {
+        if st.at.pending.is_some() || t >= n {
             continue;
         }
         // The bars until the next one where something may happen.
-        let stop = if rb.enter_immediately && at.held.is_none() {
+        let stop = if rb.enter_immediately && st.at.held.is_none() {
             first_known.max(t)
         } else if simple && alone_in.is_some() {
             calendar.change[t] as usize
@@ -597,36 +569,33 @@ pub fn headline(
         match alone_in {
             Some(a) => {
                 let track = tracks.assets[a].as_ref().expect("a tracked asset");
-                curve.hold(track, &panel.close[a], book.qty[a], u, v);
-                if cash_now != 0.0 {
-                    cash_now *= tracks.cash_index[v] / tracks.cash_index[u - 1];
+                tally.hold(track, &panel.close[a], st.book.qty[a], u, v);
+                if st.cash != 0.0 {
+                    st.cash *= tracks.cash_index[v] / tracks.cash_index[u - 1];
                 }
-                curve.prev = mark(panel, v, cash_now, &book.qty);
+                tally.prev = mark(panel, v, st.cash, &st.book.qty);
             }
             None => {
                 for t in u..=v {
-                    accrue(panel, &ex, t, &mut cash_now, &mut acc);
-                    if ex.borrow_fee > 0.0 {
-                        cash_now -= borrow_fee(panel, &ex, &book.qty, t);
-                    }
-                    let e = mark(panel, t, cash_now, &book.qty);
-                    curve.bar(&mut bars, e, panel.cash_ret[t]);
+                    st.carry(panel, &plan.execution, t);
+                    let e = mark(panel, t, st.cash, &st.book.qty);
+                    tally.bar(&mut bars, e, panel.cash_ret[t]);
                 }
             }
         }
-        if invested {
-            book.totals.invested_bars += stop - t;
+        if st.invested {
+            st.book.totals.invested_bars += stop - t;
         }
         t = stop;
     }
-    curve.flush(bars);
-    if curve.bad || curve.bars != n || n < 2 {
+    tally.flush(bars);
+    if tally.bad || n < 2 {
         return None;
     }
     let years = stats::years(panel);
-    let tot = &book.totals;
+    let tot = &st.book.totals;
     Some(Headline {
-        curve: curve.finish(years),
+        curve: tally.finish(years),
         trades: tot.fills,
         annual_turnover: tot.turnover / years,
         total_costs: tot.commission + tot.slippage,

@@ -402,6 +402,96 @@ impl Standing {
     }
 }
 
+/// The event loop's state between bars. The hot path keeps cash, the accruals and the invested
+/// flag here, out of `book` (the loop is latency bound); they are synced with `book` around the
+/// rare rebalances.
+struct Loop {
+    book: Book,
+    at: Standing,
+    /// Scratch: the reference prices of a fill.
+    prices: Vec<f64>,
+    cash: f64,
+    acc: Accrued,
+    invested: bool,
+}
+
+/// What [`Loop::act`] did on a bar.
+struct Acted {
+    /// The bar was a due decision bar.
+    due: bool,
+    /// A fill was made (the holdings may have changed).
+    filled: bool,
+}
+
+impl Loop {
+    fn new(plan: &Plan, book: Book) -> Loop {
+        Loop {
+            prices: vec![0.0; plan.n_assets],
+            cash: book.cash,
+            book,
+            at: Standing::default(),
+            acc: Accrued::default(),
+            invested: false,
+        }
+    }
+
+    /// Step 1 of bar t > 0: the cash accrual and the borrow fee.
+    #[inline(always)]
+    fn carry(&mut self, panel: &Panel, ex: &Execution, t: usize) {
+        accrue(panel, ex, t, &mut self.cash, &mut self.acc);
+        if ex.borrow_fee > 0.0 {
+            let fee = borrow_fee(panel, ex, &self.book.qty, t);
+            self.cash -= fee;
+            self.book.totals.borrow_fees += fee;
+        }
+    }
+
+    /// Steps 1 to 4 of bar t (accrual and borrow fee, the pending fill, the decision): all but
+    /// the mark. Shared by [`simulate_with`] and [`fast::headline`].
+    #[inline(always)]
+    fn act(
+        &mut self,
+        panel: &Panel,
+        plan: &Plan,
+        decisions: &Decisions,
+        scheduled: &[bool],
+        t: usize,
+    ) -> Acted {
+        let ex = plan.execution;
+        if t > 0 {
+            self.carry(panel, &ex, t);
+        }
+        let mut filled = false;
+        if let Some(src) = self.at.pending.take() {
+            fill_prices(panel, ex.fill, t, &mut self.prices);
+            self.invested = self
+                .book
+                .fill(t, decisions.target(src), &self.prices, &mut self.cash);
+            filled = true;
+        }
+        let due = self.at.due(plan, decisions, scheduled)(t);
+        if due {
+            fill_prices(panel, Fill::Close, t, &mut self.prices);
+            self.book.cash = self.cash;
+            let n = panel.len();
+            if self
+                .at
+                .decide(plan, decisions, &mut self.book, &self.prices, t, n)
+            {
+                if ex.fill == Fill::Close {
+                    self.invested =
+                        self.book
+                            .fill(t, decisions.target(t), &self.prices, &mut self.cash);
+                    filled = true;
+                } else {
+                    self.at.pending = Some(t);
+                }
+            }
+        }
+        Acted { due, filled }
+    }
+}
+
 /// The event loop. `scheduled` is [`schedule`] of the plan's rebalance spec (shared by the
 /// variants of a sweep); with `detail` false, only equity and totals are kept (no weights,
 /// cash, rules or trade list), which is all a sweep needs.
@@ -418,82 +508,55 @@ pub fn simulate_with(
     let n = panel.len();
     let k = plan.n_assets;
     let ex = plan.execution;
-    let mut book = Book::new(ex, detail, plan.initial_capital, k);
+    let book = Book::new(ex, detail, plan.initial_capital, k);
     // Written by index (no push in the loop: a possible reallocation call would force the
     // loop's floating-point state out of registers).
     let mut equity = vec![0.0; n];
     let mut cash = Vec::with_capacity(if detail { n } else { 0 });
     let mut weights = vec![0.0; if detail { n * k } else { 0 }];
     let mut rule = vec![None; if detail { n } else { 0 }];
-    let mut at = Standing::default();
-    let mut prices = vec![0.0; k];
-    // The hot path keeps cash, the accruals and the invested flag in locals (the loop is
-    // latency bound); they are synced with `book` around the rare rebalances.
-    let mut cash_now = book.cash;
-    let mut acc = Accrued::default();
-    let mut invested = false;
+    let mut st = Loop::new(plan, book);
     let mut t = 0;
     while t < n {
-        if t > 0 {
-            accrue(panel, &ex, t, &mut cash_now, &mut acc);
-            if ex.borrow_fee > 0.0 {
-                let fee = borrow_fee(panel, &ex, &book.qty, t);
-                cash_now -= fee;
-                book.totals.borrow_fees += fee;
-            }
+        let acted = st.act(panel, plan, decisions, scheduled, t);
+        if detail && acted.due {
+            rule[t] = decisions.rule[t];
         }
-        if let Some(src) = at.pending.take() {
-            fill_prices(panel, ex.fill, t, &mut prices);
-            invested = book.fill(t, decisions.target(src), &prices, &mut cash_now);
-        }
-        if at.due(plan, decisions, scheduled)(t) {
-            fill_prices(panel, Fill::Close, t, &mut prices);
-            if detail {
-                rule[t] = decisions.rule[t];
-            }
-            book.cash = cash_now;
-            if at.decide(plan, decisions, &mut book, &prices, t, n) {
-                if ex.fill == Fill::Close {
-                    invested = book.fill(t, decisions.target(t), &prices, &mut cash_now);
-                } else {
-                    at.pending = Some(t);
-                }
-            }
-        }
-        let e = mark(panel, t, cash_now, &book.qty);
+        let e = mark(panel, t, st.cash, &st.book.qty);
         equity[t] = e;
-        if invested {
-            book.totals.invested_bars += 1;
+        if st.invested {
+            st.book.totals.invested_bars += 1;
         }
         if detail {
-            cash.push(cash_now);
+            cash.push(st.cash);
             for a in 0..k {
-                let w = book.qty[a] * panel.close[a][t] / e;
+                let w = st.book.qty[a] * panel.close[a][t] / e;
                 weights[t * k + a] = if e != 0.0 { w } else { 0.0 };
             }
         }
         t += 1;
         // Quiet bars (lean mode, no fill due, no borrow fee): accrue and mark only.
-        if !detail && at.pending.is_none() && ex.borrow_fee == 0.0 {
+        if !detail && st.at.pending.is_none() && ex.borrow_fee == 0.0 {
             let start = t;
-            let due = at.due(plan, decisions, scheduled);
+            let due = st.at.due(plan, decisions, scheduled);
             t = quiet_bars(
                 panel,
                 &ex,
-                &book.qty,
+                &st.book.qty,
                 t,
                 due,
-                &mut cash_now,
-                &mut acc,
+                &mut st.cash,
+                &mut st.acc,
                 &mut equity,
             );
-            if invested {
-                book.totals.invested_bars += t - start;
+            if st.invested {
+                st.book.totals.invested_bars += t - start;
             }
         }
     }
-    book.totals.interest += acc.interest;
-    book.totals.financing += acc.financing;
+    let mut book = st.book;
+    book.totals.interest += st.acc.interest;
+    book.totals.financing += st.acc.financing;
     RunResult {
         n_assets: k,
         equity,

@@ -563,12 +563,19 @@ pub fn run(
     sweep: &Sweep,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<Headline>> {
-    let ids: Vec<usize> = (0..sweep.variants.len()).collect();
-    let tracks = sim::fast::Tracks::new(panel);
-    for_each_variant(s, panel, sweep, &ids, &|_, v| {
-        progress();
-        v.headline(&tracks)
-    })
+    let mut rows = Vec::with_capacity(sweep.variants.len());
+    stream(
+        s,
+        panel,
+        sweep,
+        &mut (0..sweep.variants.len()),
+        progress,
+        &mut |_, chunk| {
+            rows.extend_from_slice(chunk);
+            Ok(())
+        },
+    )?;
+    Ok(rows)
 }
 
 /// Where [`stream`] hands each chunk's rows: the variant ids and their headlines.
