@@ -164,6 +164,31 @@ fn sweeps(c: &mut Criterion) {
             rotor::signal::decide(&plan, &panel, &s)
         })
     });
+    // What a sweep does instead: per group of variants, decisions on the scheduled bars and
+    // the calendar of due bars; per variant, the headline metrics holding period by holding
+    // period; per sweep, the assets' tracks.
+    let at: Vec<usize> = (0..panel.len()).filter(|&t| scheduled[t]).collect();
+    g.bench_function("sweep group: decisions on scheduled bars + calendar", |b| {
+        b.iter(|| {
+            let d = rotor::signal::decide_at(&plan, &panel, &at);
+            rotor::sim::fast::Calendar::new(&d, &at)
+        })
+    });
+    let calendar = rotor::sim::fast::Calendar::new(&decisions, &at);
+    let tracks = rotor::sim::fast::Tracks::new(&panel);
+    let lean = rotor::sim::Lean {
+        panel: &panel,
+        plan: &plan,
+        decisions: &decisions,
+        scheduled: &scheduled,
+        calendar: &calendar,
+    };
+    g.bench_function("sweep variant: headline by holding period", |b| {
+        b.iter(|| lean.headline(&tracks))
+    });
+    g.bench_function("sweep: tracks of the assets", |b| {
+        b.iter(|| rotor::sim::fast::Tracks::new(&panel))
+    });
     g.finish();
 }
 

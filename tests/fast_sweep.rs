@@ -197,3 +197,104 @@ execution.fixed_cost = [0, 3]
     assert_eq!(runs, 3 * 5 * 5 * 24);
     assert!(worst <= TOLERANCE, "worst relative gap {worst:e}");
 }
+
+/// A sweep group decides its rules on the scheduled bars only (`signal::decide_at`): there, and
+/// on every bar up to the first known one, its decisions equal those made on every bar. One
+/// condition per function (bar-by-bar ones evaluated where asked, nested in each other;
+/// rolling ones over the calendar; named signals read both ways), each deciding between two
+/// rules often enough that a wrong value would change decisions; a selection with
+/// inverse-volatility weights; a warm-up history before `start`, and lookbacks that leave the
+/// first bars undecided.
+#[test]
+fn decisions_on_scheduled_bars_equal_decisions_on_every_bar() {
+    let conditions = [
+        "ret(a, n) > ret(b, n)",
+        "change(a, n) > change(b, n) * 0.5",
+        "lag(a, n) > lag(b, 3)",
+        "spread(a, b, n) > 0",
+        "ratio(a, b) > ratio(lag(a, n), lag(b, n))",
+        "rank(a, lag(a, 1), lag(a, 2), lag(a, 5)) <= 2",
+        "abs(ret(c, n)) > 0.08",
+        "min(ret(a, n), ret(b, n)) > max(ret(c, n), -ret(c, 1)) - 0.05",
+        "not (ret(a, 1) > 0) and weekday() != 3 or day() > 25",
+        "yday() % 7 < 3 and month() > 2 or year() % 2 == 0",
+        "tdom() > 12 or tdom_left() < 2",
+        "mom > 0",
+        "trend and calm",
+        "sma(ret(a, n), 5) > ema(ret(b, 1), n)",
+        "odd > 2",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let dates = weekdays(700);
+    let mut checked = 0;
+    for (e, when) in conditions.iter().enumerate() {
+        let (mut fired, mut compared) = (0, 0);
+        for seed in 1..=2u64 {
+            let (prices, cash) = market(dir.path(), 700, seed);
+            for (start, n) in [(None, 15), (Some(&dates[120]), 40), (Some(&dates[30]), 60)] {
+                for schedule in ["daily", "weekly", "month-end"] {
+                    let start = start.map_or(String::new(), |d| format!("start = \"{d}\"\n"));
+                    let text = format!(
+                        r#"version = 1
+name = "decide-at-{seed}"
+{start}[params]
+n = {n}
+[assets]
+a = {{ file = {prices}, column = "c0" }}
+b = {{ file = {prices}, column = "c1" }}
+c = {{ file = {prices}, column = "c2" }}
+[cash]
+rate = {{ file = {cash}, column = "value", kind = "rate", unit = "percent" }}
+[signals]
+mom = "spread(a, b, n)"
+trend = "sma(a, n) > ema(a, n)"
+calm = "vol(a, n) < 0.6 and stdev(a, n) > 0"
+odd = "zscore(a, n) + highest(b, n) / lowest(b, n) + drawdown(c) + pct_rank(c) - streak(a > lag(a, 1)) + min(bars_since(ret(c, 5) < -0.05), 3)"
+[[rules]]
+when = "{when}"
+weights = {{ a = 0.7, b = 0.3 }}
+[[rules]]
+when = "ret(c, 1) > 0.01"
+select = {{ score = "ret(_, n) - 0.01 * odd", from = ["a", "b", "c"], top = 2, weighting = "inverse_vol", vol_lookback = 10 }}
+[[rules]]
+otherwise = true
+weights = {{ c = 1.0 }}
+[rebalance]
+schedule = "{schedule}"
+"#
+                    );
+                    let path = write(dir.path(), "decide.toml", &text);
+                    let (strategy, _) = pipeline::compile(&path).unwrap();
+                    let panel = rotor::data::load_panel(&strategy).unwrap();
+                    let p = plan::compile(&strategy).unwrap();
+                    let signals = rotor::signal::eval_signals(&p, &panel);
+                    let every = rotor::signal::decide(&p, &panel, &signals);
+                    let scheduled = sim::schedule(&panel.dates, &p.rebalance);
+                    let at: Vec<usize> = (0..panel.len()).filter(|&t| scheduled[t]).collect();
+                    let some = rotor::signal::decide_at(&p, &panel, &at);
+                    let first = every.first_known();
+                    let case = format!("{when}: seed {seed}, {schedule}, n = {n}");
+                    assert_eq!(some.first_known(), first, "{case}");
+                    let upto = first.map_or(panel.len(), |f| f + 1);
+                    for t in (0..upto).chain(at.iter().copied()) {
+                        assert_eq!(some.rule[t], every.rule[t], "bar {t}, {case}");
+                        assert_eq!(some.target(t), every.target(t), "bar {t}, {case}");
+                        fired += usize::from(every.rule[t].is_some_and(|r| r.0 == 0));
+                        compared += 1;
+                    }
+                    // Off the schedule, after the first known bar, nothing is decided.
+                    let off = (upto..panel.len()).filter(|&t| !scheduled[t]);
+                    assert!(off.clone().all(|t| some.rule[t].is_none()), "{case}");
+                }
+            }
+        }
+        // The condition decides often both ways, so its value is read where it matters.
+        let share = fired as f64 / compared as f64;
+        assert!(
+            (0.1..0.9).contains(&share),
+            "condition {e} fired on {share} of bars"
+        );
+        checked += compared;
+    }
+    assert!(checked > 30_000, "{checked} bars compared");
+}

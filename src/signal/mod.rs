@@ -47,12 +47,7 @@ pub fn eval<'a>(node: &Node, cx: &Ctx<'a>) -> Cow<'a, [f64]> {
         Node::Series(i) => Cow::Borrowed(&cx.panel.series[i.0]),
         Node::Signal(i) => Cow::Borrowed(&cx.signals[i.0]),
         Node::Neg(a) => Cow::Owned(eval(a, cx).iter().map(|v| -v).collect()),
-        Node::Not(a) => Cow::Owned(
-            eval(a, cx)
-                .iter()
-                .map(|&v| from_truth(truth(v).map(|b| !b)))
-                .collect(),
-        ),
+        Node::Not(a) => Cow::Owned(eval(a, cx).iter().map(|&v| not(v)).collect()),
         Node::Bin(op, a, b) => {
             let (a, b) = (eval(a, cx), eval(b, cx));
             // A loop per operator: the operator is matched once, not for every bar.
@@ -72,6 +67,132 @@ pub fn eval<'a>(node: &Node, cx: &Ctx<'a>) -> Cow<'a, [f64]> {
             let vals: Vec<Cow<[f64]>> = args.iter().map(|a| eval(a, cx)).collect();
             Cow::Owned(call(*f, &vals, *bars))
         }
+    }
+}
+
+/// `not`, in Kleene logic: unknown stays unknown.
+#[inline]
+fn not(v: f64) -> f64 {
+    from_truth(truth(v).map(|b| !b))
+}
+
+/// An expression prepared for evaluation at single bars, for a sweep group whose rules are
+/// read on a few decision bars only. Parts that are a function of the bar (arithmetic, logic,
+/// `ret`, `change`, `lag`, `spread`, `ratio`, `rank`, `abs`, `min`, `max`, date parts) are
+/// evaluated where asked, with the formulas [`eval`] applies to every bar; the rest (rolling
+/// windows, running states, trading-day counts) is evaluated over the calendar once, by
+/// [`eval`]. A probe's value at t is therefore `eval(node)[t]`, bit for bit.
+enum Probe<'a> {
+    Const(f64),
+    /// An input series, or a part evaluated over the whole calendar.
+    Series(Cow<'a, [f64]>),
+    Neg(Box<Probe<'a>>),
+    Not(Box<Probe<'a>>),
+    Bin(BinOp, Box<[Probe<'a>; 2]>),
+    Shift(fn(f64, f64) -> f64, Box<Probe<'a>>, usize),
+    Spread(Box<[Probe<'a>; 2]>, usize),
+    Ratio(Box<[Probe<'a>; 2]>),
+    Pair(fn(f64, f64) -> f64, Box<[Probe<'a>; 2]>),
+    Abs(Box<Probe<'a>>),
+    Rank(Vec<Probe<'a>>),
+    Date(fn(crate::date::Date) -> f64, &'a [crate::date::Date]),
+}
+
+/// Whether a node is evaluated bar by bar by a [`Probe`] (its arguments may not be); named
+/// signals are, as their expression is probed in their place.
+fn probed(node: &Node) -> bool {
+    match node {
+        Node::Call(f, ..) => {
+            shift_step(*f).is_some()
+                || matches!(
+                    f,
+                    Func::Spread | Func::Ratio | Func::Rank | Func::Abs | Func::Min | Func::Max
+                )
+        }
+        Node::Calendar(f) => date_part(*f).is_some(),
+        _ => true,
+    }
+}
+
+impl<'a> Probe<'a> {
+    /// `node` prepared for single bars of `cx`, whose signals hold those [`whole_signals`]
+    /// marks for it.
+    fn new(plan: &Plan, node: &Node, cx: &Ctx<'a>) -> Probe<'a> {
+        let p = |n: &Node| Probe::new(plan, n, cx);
+        let pair = |a: &Node, b: &Node| Box::new([p(a), p(b)]);
+        match node {
+            _ if !probed(node) => Probe::Series(eval(node, cx)),
+            Node::Const(v) => Probe::Const(*v),
+            Node::Asset(_) | Node::Series(_) => Probe::Series(eval(node, cx)),
+            Node::Signal(SignalId(i)) => p(&plan.signals[*i].1),
+            Node::Neg(a) => Probe::Neg(Box::new(p(a))),
+            Node::Not(a) => Probe::Not(Box::new(p(a))),
+            Node::Bin(op, a, b) => Probe::Bin(*op, pair(a, b)),
+            Node::Calendar(f) => {
+                Probe::Date(date_part(*f).expect("a probed date part"), &cx.panel.dates)
+            }
+            Node::Call(f, args, n) => match (f, shift_step(*f)) {
+                (_, Some(step)) => Probe::Shift(step, Box::new(p(&args[0])), *n),
+                (Func::Spread, _) => Probe::Spread(pair(&args[0], &args[1]), *n),
+                (Func::Ratio, _) => Probe::Ratio(pair(&args[0], &args[1])),
+                (Func::Min, _) => Probe::Pair(f64::min, pair(&args[0], &args[1])),
+                (Func::Max, _) => Probe::Pair(f64::max, pair(&args[0], &args[1])),
+                (Func::Abs, _) => Probe::Abs(Box::new(p(&args[0]))),
+                (Func::Rank, _) => Probe::Rank(args.iter().map(p).collect()),
+                _ => unreachable!("{f:?} is not probed"),
+            },
+        }
+    }
+
+    /// The value at bar t: `eval(node)[t]`.
+    fn at(&self, t: usize) -> f64 {
+        let back = |p: &Probe, n: usize, f: fn(f64, f64) -> f64| {
+            if t >= n {
+                f(p.at(t), p.at(t - n))
+            } else {
+                f64::NAN
+            }
+        };
+        match self {
+            Probe::Const(v) => *v,
+            Probe::Series(x) => x[t],
+            Probe::Neg(a) => -a.at(t),
+            Probe::Not(a) => not(a.at(t)),
+            Probe::Bin(op, ab) => binary(*op, ab[0].at(t), ab[1].at(t)),
+            Probe::Shift(f, a, n) => back(a, *n, *f),
+            Probe::Spread(ab, n) => back(&ab[0], *n, ret) - back(&ab[1], *n, ret),
+            Probe::Ratio(ab) => ab[0].at(t) / ab[1].at(t),
+            Probe::Pair(f, ab) => known(ab[0].at(t), ab[1].at(t), *f),
+            Probe::Abs(a) => a.at(t).abs(),
+            Probe::Rank(args) => rank_of(args.iter().map(|a| a.at(t))),
+            Probe::Date(part, dates) => part(dates[t]),
+        }
+    }
+}
+
+/// Marks in `whole` the named signals a [`Probe`] of `node` reads over the whole calendar:
+/// those under a part that is not probed, and the signals they use. `under` says whether
+/// `node` itself is under such a part.
+fn whole_signals(plan: &Plan, node: &Node, under: bool, whole: &mut [bool]) {
+    let under = under || !probed(node);
+    let mut walk = |n: &Node| whole_signals(plan, n, under, whole);
+    match node {
+        Node::Signal(SignalId(i)) => {
+            if under {
+                if whole[*i] {
+                    return;
+                }
+                whole[*i] = true;
+            }
+            whole_signals(plan, &plan.signals[*i].1, under, whole);
+        }
+        Node::Neg(a) | Node::Not(a) => walk(a),
+        Node::Bin(_, a, b) => {
+            walk(a);
+            walk(b);
+        }
+        Node::Call(_, args, _) => args.iter().for_each(walk),
+        Node::Const(_) | Node::Asset(_) | Node::Series(_) | Node::Calendar(_) => {}
     }
 }
 
@@ -151,18 +272,86 @@ fn shifted(x: &[f64], n: usize, f: impl Fn(f64, f64) -> f64) -> Vec<f64> {
         .collect()
 }
 
+// The bar-by-bar formulas, shared by whole-series evaluation ([`eval`], [`call`]) and
+// evaluation at single bars ([`Probe`]), so both give the same bits.
+
+/// `ret`: the return from the value n bars back to now.
+#[inline]
+fn ret(now: f64, then: f64) -> f64 {
+    now / then - 1.0
+}
+
+/// `change`: the difference from the value n bars back to now.
+#[inline]
+fn change(now: f64, then: f64) -> f64 {
+    now - then
+}
+
+/// `lag`: the value n bars back.
+#[inline]
+fn lag(_now: f64, then: f64) -> f64 {
+    then
+}
+
+/// The step of a shifted function (`ret`, `change`, `lag`).
+fn shift_step(f: Func) -> Option<fn(f64, f64) -> f64> {
+    match f {
+        Func::Ret => Some(ret),
+        Func::Change => Some(change),
+        Func::Lag => Some(lag),
+        _ => None,
+    }
+}
+
+/// `f` of two known values; unknown (NaN) where either is.
+#[inline]
+fn known(a: f64, b: f64, f: fn(f64, f64) -> f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        f(a, b)
+    }
+}
+
+/// `rank(x, others...)` on one bar, from the arguments' values there: 1 + how many others are
+/// greater; unknown when any value is.
+fn rank_of(values: impl Iterator<Item = f64> + Clone) -> f64 {
+    let mut rest = values.clone();
+    let Some(v) = rest.next() else {
+        return f64::NAN;
+    };
+    if values.clone().any(f64::is_nan) {
+        return f64::NAN;
+    }
+    1.0 + rest.filter(|s| *s > v).count() as f64
+}
+
+/// A calendar function that is a function of the bar's own date (all but the trading-day
+/// counts, which need the calendar around the bar).
+fn date_part(f: CalendarFn) -> Option<fn(crate::date::Date) -> f64> {
+    use crate::date::{from_ymd, to_ymd, weekday};
+    Some(match f {
+        CalendarFn::Year => |d| to_ymd(d).0 as f64,
+        CalendarFn::Month => |d| to_ymd(d).1 as f64,
+        CalendarFn::Day => |d| to_ymd(d).2 as f64,
+        CalendarFn::Weekday => |d| weekday(d) as f64,
+        CalendarFn::Yday => |d| (d - from_ymd(to_ymd(d).0, 1, 1) + 1) as f64,
+        CalendarFn::Tdom | CalendarFn::TdomLeft => return None,
+    })
+}
+
 /// A built-in function over whole series; `n` is its bar count.
 pub fn call<S: AsRef<[f64]>>(f: Func, args: &[S], n: usize) -> Vec<f64> {
     let a: Vec<&[f64]> = args.iter().map(|s| s.as_ref()).collect();
     match f {
-        Func::Ret => shifted(a[0], n, |now, then| now / then - 1.0),
-        Func::Change => shifted(a[0], n, |now, then| now - then),
-        Func::Lag => shifted(a[0], n, |_, then| then),
+        Func::Ret => shifted(a[0], n, ret),
+        Func::Change => shifted(a[0], n, change),
+        Func::Lag => shifted(a[0], n, lag),
         Func::Sma => rolling(a[0], n, mean),
         Func::Stdev => rolling(a[0], n, sample_std),
         Func::Ema => ema(a[0], n),
         Func::Vol => {
-            let r = shifted(a[0], 1, |now, then| now / then - 1.0);
+            let r = shifted(a[0], 1, ret);
             rolling(&r, n, |w| sample_std(w) * BARS_PER_YEAR.sqrt())
         }
         Func::Zscore => {
@@ -191,18 +380,12 @@ pub fn call<S: AsRef<[f64]>>(f: Func, args: &[S], n: usize) -> Vec<f64> {
         }
         Func::Ratio => a[0].iter().zip(a[1]).map(|(x, y)| x / y).collect(),
         Func::Spread => {
-            let r0 = shifted(a[0], n, |now, then| now / then - 1.0);
-            let r1 = shifted(a[1], n, |now, then| now / then - 1.0);
+            let r0 = shifted(a[0], n, ret);
+            let r1 = shifted(a[1], n, ret);
             r0.iter().zip(&r1).map(|(x, y)| x - y).collect()
         }
         Func::Rank => (0..a[0].len())
-            .map(|t| {
-                let v = a[0][t];
-                if a.iter().any(|s| s[t].is_nan()) {
-                    return f64::NAN;
-                }
-                1.0 + a[1..].iter().filter(|s| s[t] > v).count() as f64
-            })
+            .map(|t| rank_of(a.iter().map(|s| s[t])))
             .collect(),
         Func::Abs => a[0].iter().map(|v| v.abs()).collect(),
         Func::Min => pairwise(a[0], a[1], f64::min),
@@ -250,25 +433,23 @@ pub fn call<S: AsRef<[f64]>>(f: Func, args: &[S], n: usize) -> Vec<f64> {
 /// month are counted on it, and `tdom_left` reads it ahead, as the month-end schedule does; in
 /// the data's last month only the bars the data have are counted).
 pub fn calendar(f: CalendarFn, dates: &[crate::date::Date]) -> Vec<f64> {
-    use crate::date::{from_ymd, to_ymd, weekday, Date};
+    use crate::date::to_ymd;
     let month = |t: usize| {
         let (y, m, _) = to_ymd(dates[t]);
         (y, m)
     };
     let n = dates.len();
-    let part: fn(Date) -> f64 = match f {
-        CalendarFn::Year => |d| to_ymd(d).0 as f64,
-        CalendarFn::Month => |d| to_ymd(d).1 as f64,
-        CalendarFn::Day => |d| to_ymd(d).2 as f64,
-        CalendarFn::Weekday => |d| weekday(d) as f64,
-        CalendarFn::Yday => |d| (d - from_ymd(to_ymd(d).0, 1, 1) + 1) as f64,
+    if let Some(part) = date_part(f) {
+        return dates.iter().map(|&d| part(d)).collect();
+    }
+    match f {
         CalendarFn::Tdom => {
             let mut out = vec![0.0; n];
             for t in 0..n {
                 let same = t > 0 && month(t - 1) == month(t);
                 out[t] = if same { out[t - 1] + 1.0 } else { 1.0 };
             }
-            return out;
+            out
         }
         CalendarFn::TdomLeft => {
             let mut out = vec![0.0; n];
@@ -276,10 +457,10 @@ pub fn calendar(f: CalendarFn, dates: &[crate::date::Date]) -> Vec<f64> {
                 let same = t + 1 < n && month(t + 1) == month(t);
                 out[t] = if same { out[t + 1] + 1.0 } else { 0.0 };
             }
-            return out;
+            out
         }
-    };
-    dates.iter().map(|&d| part(d)).collect()
+        _ => unreachable!("the other calendar functions are date parts"),
+    }
 }
 
 /// Expanding percentile rank: at bar t, the share of the known values x[0..=t] that are <= x[t]
@@ -326,16 +507,7 @@ fn pct_rank(x: &[f64]) -> Vec<f64> {
 
 /// `f` of two series bar by bar; unknown where either is.
 fn pairwise(x: &[f64], y: &[f64], f: fn(f64, f64) -> f64) -> Vec<f64> {
-    x.iter()
-        .zip(y)
-        .map(|(&a, &b)| {
-            if a.is_nan() || b.is_nan() {
-                f64::NAN
-            } else {
-                f(a, b)
-            }
-        })
-        .collect()
+    x.iter().zip(y).map(|(&a, &b)| known(a, b, f)).collect()
 }
 
 /// EMA with alpha = 2 / (n + 1), seeded at bar n-1 with the mean of the first n values; a NaN
@@ -410,17 +582,19 @@ impl Decisions {
 /// [`Panel::history`] (warm-up bars first): value `t + panel.warmup` is the one of the run's
 /// bar t.
 pub fn eval_signals(plan: &Plan, panel: &Panel) -> Vec<Vec<f64>> {
-    let panel = panel.history();
+    signals_where(plan, panel.history(), &vec![true; plan.signals.len()])
+}
+
+/// The signals marked in `wanted` (which holds the signals each of them uses) over the whole
+/// calendar of `history`; the others are left empty.
+fn signals_where(plan: &Plan, history: &Panel, wanted: &[bool]) -> Vec<Vec<f64>> {
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); plan.signals.len()];
-    for &SignalId(i) in &plan.signal_order {
-        let v = eval(
-            &plan.signals[i].1,
-            &Ctx {
-                panel,
-                signals: &values,
-            },
-        )
-        .into_owned();
+    for &SignalId(i) in plan.signal_order.iter().filter(|i| wanted[i.0]) {
+        let cx = Ctx {
+            panel: history,
+            signals: &values,
+        };
+        let v = eval(&plan.signals[i].1, &cx).into_owned();
         values[i] = v;
     }
     values
@@ -465,131 +639,207 @@ pub fn eval_regimes(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Vec<Vec
 /// the bar undecided. Conditions and scores are evaluated on [`Panel::history`] (`signals` as
 /// [`eval_signals`] returns them), so a lookback is filled by the warm-up bars.
 pub fn decide(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
-    decide_all(plan, panel.history(), signals).skip(panel.warmup)
+    let cx = Ctx {
+        panel: panel.history(),
+        signals,
+    };
+    let rules = Rules::new(plan, &cx, |node| Probe::Series(eval(node, &cx)));
+    rules.decide(None).skip(panel.warmup)
 }
 
-/// [`decide`] on every bar of `panel`.
-fn decide_all(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
-    let n = panel.len();
-    let k = plan.n_assets;
-    let cx = Ctx { panel, signals };
-    let conds: Vec<Option<Cow<[f64]>>> = plan
-        .rules
-        .iter()
-        .map(|r| r.when.as_ref().map(|w| eval(w, &cx)))
-        .collect();
-    // Scores and vols per select rule, evaluated once.
-    struct Sel<'a> {
-        scores: Vec<(AssetId, Cow<'a, [f64]>)>,
-        vols: Vec<Vec<f64>>,
+/// [`decide`] on the run's bars `at` (ascending) and on every bar up to the first whose rule
+/// is known (so [`Decisions::first_known`] is the same); the other bars are left undecided.
+/// That is all a run needs when it decides only on the bars `at` (its schedule, without
+/// `enter_immediately`): a sweep group then costs what its decision bars cost, not what its
+/// calendar does. Only the parts of the rules that need the whole calendar are evaluated over
+/// it, with the named signals they read; the rest is evaluated on the bars asked ([`Probe`]).
+pub fn decide_at(plan: &Plan, panel: &Panel, at: &[usize]) -> Decisions {
+    let history = panel.history();
+    let mut whole = vec![false; plan.signals.len()];
+    for node in rule_nodes(plan) {
+        whole_signals(plan, node, false, &mut whole);
     }
-    let sels: Vec<Option<Sel>> = plan
-        .rules
-        .iter()
-        .map(|r| match &r.target {
-            Target::Select {
-                candidates,
-                weighting,
-                vol_lookback,
-                ..
-            } => Some(Sel {
-                scores: candidates
-                    .iter()
-                    .map(|(a, node)| (*a, eval(node, &cx)))
-                    .collect(),
-                vols: if *weighting == Weighting::InverseVol {
-                    candidates
-                        .iter()
-                        .map(|(a, _)| call(Func::Vol, &[&panel.close[a.0][..]], *vol_lookback))
-                        .collect()
-                } else {
-                    vec![]
-                },
-            }),
-            Target::Fixed(_) => None,
-        })
-        .collect();
-
-    let fixed: Vec<Option<Vec<f64>>> = plan
-        .rules
-        .iter()
-        .map(|r| match &r.target {
-            Target::Fixed(w) => Some(w.clone()),
-            Target::Select { .. } => None,
-        })
-        .collect();
-    // Per-bar rows only when a selection rule exists.
-    let mut selected = if fixed.iter().any(|f| f.is_none()) {
-        vec![0.0; n * k]
-    } else {
-        Vec::new()
+    let signals = signals_where(plan, history, &whole);
+    let cx = Ctx {
+        panel: history,
+        signals: &signals,
     };
-    let mut rule = vec![None; n];
-    let mut picked: Vec<usize> = Vec::new();
-    // Conditions as plain slices (the fallback as None), so the per-bar test is a few compares.
-    let tests: Vec<Option<&[f64]>> = conds.iter().map(|c| c.as_deref()).collect();
-    for t in 0..n {
-        let mut fired = None;
-        for (i, c) in tests.iter().enumerate() {
-            let v = match c {
-                None => f64::INFINITY, // the fallback always holds
-                Some(v) => v[t],
-            };
-            if v.is_nan() {
-                break; // unknown: the bar is undecided
-            }
-            if v != 0.0 {
-                fired = Some(i);
-                break;
-            }
-        }
-        let Some(i) = fired else { continue };
-        match (&plan.rules[i].target, &sels[i]) {
-            (Target::Fixed(_), _) => {}
-            (
+    let rules = Rules::new(plan, &cx, |node| Probe::new(plan, node, &cx));
+    let w = panel.warmup;
+    rules.decide(Some((w, at))).skip(w)
+}
+
+/// The expressions the rules read: conditions and selection scores.
+fn rule_nodes(plan: &Plan) -> impl Iterator<Item = &Node> {
+    plan.rules.iter().flat_map(|r| {
+        let scores = match &r.target {
+            Target::Select { candidates, .. } => &candidates[..],
+            Target::Fixed(_) => &[],
+        };
+        r.when.iter().chain(scores.iter().map(|(_, node)| node))
+    })
+}
+
+/// The rules of a plan, ready to be decided bar by bar on a calendar.
+struct Rules<'p, 'a> {
+    plan: &'p Plan,
+    panel: &'a Panel,
+    /// Per rule: its condition (`None` for the fallback).
+    conds: Vec<Option<Probe<'a>>>,
+    /// Per rule: its selection, when it is one.
+    sels: Vec<Option<Sel<'a>>>,
+}
+
+/// A selection rule's scores and, for inverse-volatility weighting, the candidates' vols.
+struct Sel<'a> {
+    scores: Vec<(AssetId, Probe<'a>)>,
+    vols: Vec<Vec<f64>>,
+}
+
+impl<'p, 'a> Rules<'p, 'a> {
+    fn new(plan: &'p Plan, cx: &Ctx<'a>, probe: impl Fn(&Node) -> Probe<'a>) -> Rules<'p, 'a> {
+        let panel = cx.panel;
+        let conds = plan
+            .rules
+            .iter()
+            .map(|r| r.when.as_ref().map(&probe))
+            .collect();
+        let sels = plan
+            .rules
+            .iter()
+            .map(|r| match &r.target {
                 Target::Select {
-                    top,
+                    candidates,
                     weighting,
-                    weight,
+                    vol_lookback,
                     ..
-                },
-                Some(sel),
-            ) => {
-                if sel.scores.iter().any(|(_, s)| s[t].is_nan())
-                    || sel.vols.iter().any(|v| v[t].is_nan() || v[t] <= 0.0)
-                {
-                    continue;
+                } => Some(Sel {
+                    scores: candidates
+                        .iter()
+                        .map(|(a, node)| (*a, probe(node)))
+                        .collect(),
+                    vols: if *weighting == Weighting::InverseVol {
+                        candidates
+                            .iter()
+                            .map(|(a, _)| call(Func::Vol, &[&panel.close[a.0][..]], *vol_lookback))
+                            .collect()
+                    } else {
+                        vec![]
+                    },
+                }),
+                Target::Fixed(_) => None,
+            })
+            .collect();
+        Rules {
+            plan,
+            panel,
+            conds,
+            sels,
+        }
+    }
+
+    /// The decisions on every bar of the calendar (`at` = `None`), or, for `Some((from, at))`,
+    /// on the bars from `from` up to the first known one and on the bars `from + at[i]`.
+    fn decide(&self, at: Option<(usize, &[usize])>) -> Decisions {
+        let (plan, panel) = (self.plan, self.panel);
+        let n = panel.len();
+        let k = plan.n_assets;
+        let fixed: Vec<Option<Vec<f64>>> = plan
+            .rules
+            .iter()
+            .map(|r| match &r.target {
+                Target::Fixed(w) => Some(w.clone()),
+                Target::Select { .. } => None,
+            })
+            .collect();
+        // Per-bar rows only when a selection rule exists.
+        let mut selected = if fixed.iter().any(|f| f.is_none()) {
+            vec![0.0; n * k]
+        } else {
+            Vec::new()
+        };
+        let mut rule = vec![None; n];
+        let (mut picked, mut scores): (Vec<usize>, Vec<f64>) = (Vec::new(), Vec::new());
+        let mut decide = |t: usize| -> bool {
+            let mut fired = None;
+            for (i, c) in self.conds.iter().enumerate() {
+                let v = match c {
+                    None => f64::INFINITY, // the fallback always holds
+                    Some(c) => c.at(t),
+                };
+                if v.is_nan() {
+                    break; // unknown: the bar is undecided
                 }
-                // Best score first; ties go to the candidate listed first (a stable sort).
-                picked.clear();
-                picked.extend(0..sel.scores.len());
-                picked.sort_by(|&x, &y| sel.scores[y].1[t].total_cmp(&sel.scores[x].1[t]));
-                picked.truncate(*top);
-                let raw: Vec<f64> = picked
-                    .iter()
-                    .map(|&j| {
-                        if *weighting == Weighting::InverseVol {
-                            1.0 / sel.vols[j][t]
-                        } else {
-                            1.0
-                        }
-                    })
-                    .collect();
-                let total: f64 = raw.iter().sum();
-                let row = &mut selected[t * k..(t + 1) * k];
-                for (&j, r) in picked.iter().zip(&raw) {
-                    row[sel.scores[j].0 .0] += weight * r / total;
+                if v != 0.0 {
+                    fired = Some(i);
+                    break;
                 }
             }
-            (Target::Select { .. }, None) => unreachable!("select rules have their scores"),
+            let Some(i) = fired else { return false };
+            match (&plan.rules[i].target, &self.sels[i]) {
+                (Target::Fixed(_), _) => {}
+                (
+                    Target::Select {
+                        top,
+                        weighting,
+                        weight,
+                        ..
+                    },
+                    Some(sel),
+                ) => {
+                    scores.clear();
+                    scores.extend(sel.scores.iter().map(|(_, s)| s.at(t)));
+                    if scores.iter().any(|s| s.is_nan())
+                        || sel.vols.iter().any(|v| v[t].is_nan() || v[t] <= 0.0)
+                    {
+                        return false;
+                    }
+                    // Best score first; ties go to the candidate listed first (a stable sort).
+                    picked.clear();
+                    picked.extend(0..scores.len());
+                    picked.sort_by(|&x, &y| scores[y].total_cmp(&scores[x]));
+                    picked.truncate(*top);
+                    let raw: Vec<f64> = picked
+                        .iter()
+                        .map(|&j| {
+                            if *weighting == Weighting::InverseVol {
+                                1.0 / sel.vols[j][t]
+                            } else {
+                                1.0
+                            }
+                        })
+                        .collect();
+                    let total: f64 = raw.iter().sum();
+                    let row = &mut selected[t * k..(t + 1) * k];
+                    for (&j, r) in picked.iter().zip(&raw) {
+                        row[sel.scores[j].0 .0] += weight * r / total;
+                    }
+                }
+                (Target::Select { .. }, None) => unreachable!("select rules have their scores"),
+            }
+            rule[t] = Some(RuleId(i as u16));
+            true
+        };
+        match at {
+            None => (0..n).for_each(|t| {
+                decide(t);
+            }),
+            Some((from, at)) => {
+                let mut first = from;
+                while first < n && !decide(first) {
+                    first += 1;
+                }
+                for t in at.iter().map(|&t| t + from).filter(|&t| t > first && t < n) {
+                    decide(t);
+                }
+            }
         }
-        rule[t] = Some(RuleId(i as u16));
-    }
-    Decisions {
-        n_assets: k,
-        rule,
-        fixed,
-        selected,
+        Decisions {
+            n_assets: k,
+            rule,
+            fixed,
+            selected,
+        }
     }
 }
 

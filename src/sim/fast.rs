@@ -286,38 +286,47 @@ impl Tracks {
     }
 }
 
-/// Where a group of variants (same signals and rules) can next act: for each bar, the next
-/// scheduled bar whose rule is known (`due`), and the next such bar whose target differs from
-/// the previous one's (`change`); `n` when there is none.
+/// Where a group of variants (same signals and rules) can act: its due bars (scheduled, their
+/// rule known), and those among them whose target differs from the previous due bar's.
 pub struct Calendar {
     due: Vec<u32>,
     change: Vec<u32>,
 }
 
 impl Calendar {
-    pub fn new(decisions: &Decisions, scheduled: &[bool]) -> Calendar {
-        let n = scheduled.len();
-        let (mut due, mut change) = (vec![n as u32; n + 1], vec![n as u32; n + 1]);
-        // The due bars, and the ones among them whose target differs from the previous one's.
+    /// From the decisions and the scheduled bars `at` (ascending).
+    pub fn new(decisions: &Decisions, at: &[usize]) -> Calendar {
+        let (mut due, mut change) = (Vec::new(), Vec::new());
         let mut prev: Option<usize> = None;
-        let (mut due_at, mut change_at) = (Vec::new(), Vec::new());
-        for (t, _) in scheduled.iter().enumerate().filter(|(_, s)| **s) {
-            if decisions.rule[t].is_some() {
-                due_at.push(t);
-                if prev.is_none_or(|p| decisions.target(p) != decisions.target(t)) {
-                    change_at.push(t);
-                }
-                prev = Some(t);
+        for &t in at.iter().filter(|&&t| decisions.rule[t].is_some()) {
+            due.push(t as u32);
+            if prev.is_none_or(|p| decisions.target(p) != decisions.target(t)) {
+                change.push(t as u32);
             }
-        }
-        for (next, at) in [(&mut due, due_at), (&mut change, change_at)] {
-            let mut from = 0;
-            for t in at {
-                next[from..=t].fill(t as u32);
-                from = t + 1;
-            }
+            prev = Some(t);
         }
         Calendar { due, change }
+    }
+}
+
+/// A walk through one list of a [`Calendar`] with a bar that only moves forward: the next
+/// listed bar at or after it, or `n` when there is none.
+struct Next<'a> {
+    at: &'a [u32],
+    i: usize,
+    n: usize,
+}
+
+impl<'a> Next<'a> {
+    fn new(at: &'a [u32], n: usize) -> Next<'a> {
+        Next { at, i: 0, n }
+    }
+
+    fn from(&mut self, t: usize) -> usize {
+        while self.i < self.at.len() && (self.at[self.i] as usize) < t {
+            self.i += 1;
+        }
+        self.at.get(self.i).map_or(self.n, |&s| s as usize)
     }
 }
 
@@ -537,6 +546,7 @@ pub fn headline(
     // The bars marked one by one, summed like the plain path sums them (added at the end).
     let mut bars = Bars::default();
     let mut alone_in: Option<usize> = None;
+    let (mut due, mut change) = (Next::new(&calendar.due, n), Next::new(&calendar.change, n));
     let mut t = 0;
     while t < n {
         // A bar where something may happen: the event loop's own steps.
@@ -558,9 +568,9 @@ pub fn headline(
         let stop = if rb.enter_immediately && st.at.held.is_none() {
             first_known.max(t)
         } else if simple && alone_in.is_some() {
-            calendar.change[t] as usize
+            change.from(t)
         } else {
-            calendar.due[t] as usize
+            due.from(t)
         };
         if stop <= t {
             continue;

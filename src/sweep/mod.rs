@@ -635,14 +635,23 @@ pub fn for_each_variant<T: Send>(
     let schedule_varies = sweep.axes.iter().any(|a| a.target == SweepPath::Every);
     // The decision calendar depends on the rebalance spec only: computed once for all groups.
     let shared_schedule = sim::schedule(&panel.dates, &s.rebalance);
+    let bars_of = |scheduled: &[bool]| -> Vec<usize> {
+        (0..scheduled.len()).filter(|&t| scheduled[t]).collect()
+    };
+    let shared_at = bars_of(&shared_schedule);
     let results: Vec<Result<Vec<(usize, T)>>> = groups
         .par_iter()
         .map(|members| {
             let first = apply(s, &sweep.axes, &sweep.variants[ids[members[0]]]);
             let plan = plan::compile(&first)?;
-            let signals = signal::eval_signals(&plan, panel);
-            let decisions = signal::decide(&plan, panel, &signals);
-            let calendar = sim::fast::Calendar::new(&decisions, &shared_schedule);
+            // With one schedule and no entry off it, the variants read their rules on the
+            // scheduled bars only: the rules are decided there (`signal::decide_at`).
+            let decisions = if schedule_varies || plan.rebalance.enter_immediately {
+                signal::decide(&plan, panel, &signal::eval_signals(&plan, panel))
+            } else {
+                signal::decide_at(&plan, panel, &shared_at)
+            };
+            let calendar = sim::fast::Calendar::new(&decisions, &shared_at);
             Ok(members
                 .par_iter()
                 // One plan per worker, its trading fields overwritten for each variant.
@@ -656,7 +665,7 @@ pub fn for_each_variant<T: Send>(
                         let own;
                         let (scheduled, calendar) = if schedule_varies {
                             let sched = sim::schedule(&panel.dates, &vplan.rebalance);
-                            let cal = sim::fast::Calendar::new(&decisions, &sched);
+                            let cal = sim::fast::Calendar::new(&decisions, &bars_of(&sched));
                             own = (sched, cal);
                             (&own.0[..], &own.1)
                         } else {
