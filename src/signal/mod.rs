@@ -89,7 +89,9 @@ enum Probe<'a> {
     Neg(Box<Probe<'a>>),
     Not(Box<Probe<'a>>),
     Bin(BinOp, Box<[Probe<'a>; 2]>),
-    Shift(fn(f64, f64) -> f64, Box<Probe<'a>>, usize),
+    /// A shifted function of a probed expression, and of a series (the common case, kept flat).
+    Shift(Func, Box<Probe<'a>>, usize),
+    ShiftSeries(Func, Cow<'a, [f64]>, usize),
     Spread(Box<[Probe<'a>; 2]>, usize),
     Ratio(Box<[Probe<'a>; 2]>),
     Pair(fn(f64, f64) -> f64, Box<[Probe<'a>; 2]>),
@@ -103,11 +105,18 @@ enum Probe<'a> {
 fn probed(node: &Node) -> bool {
     match node {
         Node::Call(f, ..) => {
-            shift_step(*f).is_some()
-                || matches!(
-                    f,
-                    Func::Spread | Func::Ratio | Func::Rank | Func::Abs | Func::Min | Func::Max
-                )
+            matches!(
+                f,
+                Func::Ret
+                    | Func::Change
+                    | Func::Lag
+                    | Func::Spread
+                    | Func::Ratio
+                    | Func::Rank
+                    | Func::Abs
+                    | Func::Min
+                    | Func::Max
+            )
         }
         Node::Calendar(f) => date_part(*f).is_some(),
         _ => true,
@@ -131,24 +140,35 @@ impl<'a> Probe<'a> {
             Node::Calendar(f) => {
                 Probe::Date(date_part(*f).expect("a probed date part"), &cx.panel.dates)
             }
-            Node::Call(f, args, n) => match (f, shift_step(*f)) {
-                (_, Some(step)) => Probe::Shift(step, Box::new(p(&args[0])), *n),
-                (Func::Spread, _) => Probe::Spread(pair(&args[0], &args[1]), *n),
-                (Func::Ratio, _) => Probe::Ratio(pair(&args[0], &args[1])),
-                (Func::Min, _) => Probe::Pair(f64::min, pair(&args[0], &args[1])),
-                (Func::Max, _) => Probe::Pair(f64::max, pair(&args[0], &args[1])),
-                (Func::Abs, _) => Probe::Abs(Box::new(p(&args[0]))),
-                (Func::Rank, _) => Probe::Rank(args.iter().map(p).collect()),
+            Node::Call(f, args, n) => match f {
+                Func::Ret | Func::Change | Func::Lag => match p(&args[0]) {
+                    Probe::Series(x) => Probe::ShiftSeries(*f, x, *n),
+                    a => Probe::Shift(*f, Box::new(a), *n),
+                },
+                Func::Spread => Probe::Spread(pair(&args[0], &args[1]), *n),
+                Func::Ratio => Probe::Ratio(pair(&args[0], &args[1])),
+                Func::Min => Probe::Pair(f64::min, pair(&args[0], &args[1])),
+                Func::Max => Probe::Pair(f64::max, pair(&args[0], &args[1])),
+                Func::Abs => Probe::Abs(Box::new(p(&args[0]))),
+                Func::Rank => Probe::Rank(args.iter().map(p).collect()),
                 _ => unreachable!("{f:?} is not probed"),
             },
         }
     }
 
     /// The value at bar t: `eval(node)[t]`.
+    #[inline(always)]
     fn at(&self, t: usize) -> f64 {
-        let back = |p: &Probe, n: usize, f: fn(f64, f64) -> f64| {
+        match self {
+            Probe::Series(x) => x[t],
+            _ => self.at_node(t),
+        }
+    }
+
+    fn at_node(&self, t: usize) -> f64 {
+        let back = |p: &Probe, n: usize, f: Func| {
             if t >= n {
-                f(p.at(t), p.at(t - n))
+                step(f, p.at(t), p.at(t - n))
             } else {
                 f64::NAN
             }
@@ -156,11 +176,18 @@ impl<'a> Probe<'a> {
         match self {
             Probe::Const(v) => *v,
             Probe::Series(x) => x[t],
+            Probe::ShiftSeries(f, x, n) => {
+                if t >= *n {
+                    step(*f, x[t], x[t - n])
+                } else {
+                    f64::NAN
+                }
+            }
             Probe::Neg(a) => -a.at(t),
             Probe::Not(a) => not(a.at(t)),
             Probe::Bin(op, ab) => binary(*op, ab[0].at(t), ab[1].at(t)),
             Probe::Shift(f, a, n) => back(a, *n, *f),
-            Probe::Spread(ab, n) => back(&ab[0], *n, ret) - back(&ab[1], *n, ret),
+            Probe::Spread(ab, n) => back(&ab[0], *n, Func::Ret) - back(&ab[1], *n, Func::Ret),
             Probe::Ratio(ab) => ab[0].at(t) / ab[1].at(t),
             Probe::Pair(f, ab) => known(ab[0].at(t), ab[1].at(t), *f),
             Probe::Abs(a) => a.at(t).abs(),
@@ -293,13 +320,13 @@ fn lag(_now: f64, then: f64) -> f64 {
     then
 }
 
-/// The step of a shifted function (`ret`, `change`, `lag`).
-fn shift_step(f: Func) -> Option<fn(f64, f64) -> f64> {
+/// A shifted function (`ret`, `change`, `lag`) on one bar, from the values now and n bars back.
+#[inline(always)]
+fn step(f: Func, now: f64, then: f64) -> f64 {
     match f {
-        Func::Ret => Some(ret),
-        Func::Change => Some(change),
-        Func::Lag => Some(lag),
-        _ => None,
+        Func::Ret => ret(now, then),
+        Func::Change => change(now, then),
+        _ => lag(now, then),
     }
 }
 

@@ -107,6 +107,14 @@ impl Dd {
     fn value(self) -> f64 {
         self.hi + self.lo
     }
+
+    /// `self - o` as an `f64`: the high parts' difference is correctly rounded and the low
+    /// parts are below its last bit, so this is within a few roundings of the exact difference
+    /// (unlike the difference of two plain sums, whose own errors can be larger than it).
+    #[inline(always)]
+    fn diff(self, o: Dd) -> f64 {
+        (self.hi - o.hi) + (self.lo - o.lo)
+    }
 }
 
 /// Sums over the bars before a given bar, for one asset: returns r, excess returns x (over the
@@ -121,22 +129,6 @@ struct Sums {
     down: Dd,
     c: Dd,
     c2: Dd,
-}
-
-impl Sums {
-    /// The sums over bars `[from.bar, self.bar)`.
-    #[inline(always)]
-    fn since(&self, from: &Sums) -> Sums {
-        Sums {
-            r: self.r.minus(from.r),
-            r2: self.r2.minus(from.r2),
-            x: self.x.minus(from.x),
-            x2: self.x2.minus(from.x2),
-            down: self.down.minus(from.down),
-            c: self.c.minus(from.c),
-            c2: self.c2.minus(from.c2),
-        }
-    }
 }
 
 /// Sparse table: the position of the largest (or smallest) close of any range in O(1), the
@@ -414,12 +406,12 @@ impl Tally {
     /// Bars `[u, v]` (u >= 1) holding `q` units of the asset of `track` (closes `c`) and
     /// nothing else. The caller sets `prev` to the marked equity of bar v.
     fn hold(&mut self, track: &Track, c: &[f64], q: f64, u: usize, v: usize) {
-        let s = track.sums[v + 1].since(&track.sums[u]);
-        self.r = self.r.plus(s.r);
-        self.r2 = self.r2.plus(s.r2);
-        self.x = self.x.plus(s.x);
-        self.x2 = self.x2.plus(s.x2);
-        self.down = self.down.plus(s.down);
+        let (to, from) = (&track.sums[v + 1], &track.sums[u]);
+        self.r = self.r.add(to.r.diff(from.r));
+        self.r2 = self.r2.add(to.r2.diff(from.r2));
+        self.x = self.x.add(to.x.diff(from.x));
+        self.x2 = self.x2.add(to.x2.diff(from.x2));
+        self.down = self.down.add(to.down.diff(from.down));
         self.bars += v + 1 - u;
         let peak = self.peak;
         let high = track.top.query(c, u, v);
