@@ -99,7 +99,8 @@ fn the_shipped_sweeps_equal_plain_runs() {
 }
 
 /// A random market of three assets (closes and opens) and a cash rate: trends, crashes,
-/// recoveries to new highs, flat stretches (equal closes: ties for the running maximum).
+/// recoveries to new highs, flat stretches (equal closes: ties for the running maximum), and
+/// for seed 3 stretches without any cash rate.
 fn market(dir: &Path, n: usize, seed: u64) -> (String, String) {
     let mut g = Lcg(seed);
     let dates = weekdays(n);
@@ -125,7 +126,13 @@ fn market(dir: &Path, n: usize, seed: u64) -> (String, String) {
         cols.push((format!("c{a}"), close));
         cols.push((format!("o{a}"), open));
     }
-    let rate: Vec<f64> = (0..n).map(|t| 1.0 + 4.0 * ((t / 90) % 3) as f64).collect();
+    // Seed 3's cash earns nothing for stretches of 150 bars (cash held alone is then flat).
+    let rate: Vec<f64> = (0..n)
+        .map(|t| match (t / 90) % 3 {
+            _ if seed == 3 && (t / 150) % 2 == 0 => 0.0,
+            k => 1.0 + 4.0 * k as f64,
+        })
+        .collect();
     let refs: Vec<(&str, &[f64])> = cols.iter().map(|(k, v)| (k.as_str(), &v[..])).collect();
     let prices = write(dir, &format!("p{seed}.csv"), &csv(&dates, &refs));
     let cash = write(

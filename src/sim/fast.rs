@@ -142,13 +142,24 @@ impl Table {
     fn new(c: &[f64], max: bool) -> Table {
         let n = c.len();
         let mut levels = vec![(0..n as u32).collect::<Vec<u32>>()];
+        // The best value of each range of the level being built from: read in order, not
+        // through the positions.
+        let mut best = c.to_vec();
         let mut width = 1;
         while 2 * width <= n {
             let prev = &levels[levels.len() - 1];
-            let next = (0..=n - 2 * width)
-                .map(|i| Table::pick(c, max, prev[i], prev[i + width]))
-                .collect();
-            levels.push(next);
+            let m = n + 1 - 2 * width;
+            let (mut at, mut value) = (vec![0u32; m], vec![0.0; m]);
+            let (left, right) = (&best[..m], &best[width..width + m]);
+            let (from_left, from_right) = (&prev[..m], &prev[width..width + m]);
+            for i in 0..m {
+                let (a, b) = (left[i], right[i]);
+                let take = if max { b > a } else { b < a };
+                at[i] = if take { from_right[i] } else { from_left[i] };
+                value[i] = if take { b } else { a };
+            }
+            levels.push(at);
+            best = value;
             width *= 2;
         }
         Table { levels, max }
@@ -251,6 +262,8 @@ pub struct Tracks {
     assets: Vec<Option<Track>>,
     /// The compounded cash return, for the residue of cash beside a single holding.
     cash_index: Vec<f64>,
+    /// `no_rate_until[t]`: the first bar from t on whose cash return is not zero (n if none).
+    no_rate_until: Vec<u32>,
 }
 
 impl Tracks {
@@ -274,7 +287,20 @@ impl Tracks {
                 g
             })
             .collect();
-        Tracks { assets, cash_index }
+        let n = panel.len();
+        let mut no_rate_until = vec![n as u32; n + 1];
+        for t in (0..n).rev() {
+            no_rate_until[t] = if panel.cash_ret[t] != 0.0 {
+                t as u32
+            } else {
+                no_rate_until[t + 1]
+            };
+        }
+        Tracks {
+            assets,
+            cash_index,
+            no_rate_until,
+        }
     }
 }
 
@@ -288,7 +314,7 @@ pub struct Calendar {
 impl Calendar {
     /// From the decisions and the scheduled bars `at` (ascending).
     pub fn new(decisions: &Decisions, at: &[usize]) -> Calendar {
-        let (mut due, mut change) = (Vec::new(), Vec::new());
+        let (mut due, mut change) = (Vec::with_capacity(at.len()), Vec::new());
         let mut prev: Option<usize> = None;
         for &t in at.iter().filter(|&&t| decisions.rule[t].is_some()) {
             due.push(t as u32);
@@ -392,6 +418,15 @@ impl Tally {
         self.bad |= !(e > 0.0 && e.is_finite());
         self.prev = e;
         self.bars += 1;
+    }
+
+    /// Bars `[u, v]` at the equity of the bar before (all cash, earning nothing): each has
+    /// the return 0 and the previous bar's drawdown, as [`Tally::bar`] would find.
+    fn flat(&mut self, b: &mut Bars, u: usize, v: usize) {
+        let count = v + 1 - u;
+        let dd = self.prev / self.peak - 1.0;
+        b.ulcer += count as f64 * (dd * dd);
+        self.bars += count;
     }
 
     fn flush(&mut self, b: Bars) {
@@ -576,6 +611,11 @@ pub fn headline(
                     st.cash *= tracks.cash_index[v] / tracks.cash_index[u - 1];
                 }
                 tally.prev = mark(panel, v, st.cash, &st.book.qty);
+            }
+            None if st.book.qty.iter().all(|&q| q == 0.0)
+                && tracks.no_rate_until[u] as usize > v =>
+            {
+                tally.flat(&mut bars, u, v);
             }
             None => {
                 for t in u..=v {
