@@ -717,6 +717,13 @@ struct Rules<'p, 'a> {
     sels: Vec<Option<Sel<'a>>>,
 }
 
+/// Buffers of [`Rules::select`], kept across bars.
+#[derive(Default)]
+struct Scratch {
+    scores: Vec<f64>,
+    picked: Vec<usize>,
+}
+
 /// A selection rule's scores and, for inverse-volatility weighting, the candidates' vols.
 struct Sel<'a> {
     scores: Vec<(AssetId, Probe<'a>)>,
@@ -765,6 +772,65 @@ impl<'p, 'a> Rules<'p, 'a> {
         }
     }
 
+    /// The rule that fires on bar t, or `None` while a condition before the one that holds is
+    /// unknown (the fallback always holds).
+    #[inline(always)]
+    fn fired(&self, t: usize) -> Option<usize> {
+        for (i, c) in self.conds.iter().enumerate() {
+            let v = c.as_ref().map_or(f64::INFINITY, |c| c.at(t));
+            if v.is_nan() {
+                return None;
+            }
+            if v != 0.0 {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    /// Selection rule `i` on bar t: its weights added to `row`; false when a score or a vol is
+    /// not known (the bar is then undecided).
+    fn select(&self, i: usize, sel: &Sel, t: usize, row: &mut [f64], s: &mut Scratch) -> bool {
+        let Target::Select {
+            top,
+            weighting,
+            weight,
+            ..
+        } = &self.plan.rules[i].target
+        else {
+            unreachable!("a selection rule")
+        };
+        s.scores.clear();
+        s.scores.extend(sel.scores.iter().map(|(_, p)| p.at(t)));
+        if s.scores.iter().any(|v| v.is_nan())
+            || sel.vols.iter().any(|v| v[t].is_nan() || v[t] <= 0.0)
+        {
+            return false;
+        }
+        // Best score first; ties go to the candidate listed first (a stable sort).
+        let scores = &s.scores;
+        s.picked.clear();
+        s.picked.extend(0..scores.len());
+        s.picked.sort_by(|&x, &y| scores[y].total_cmp(&scores[x]));
+        s.picked.truncate(*top);
+        let raw: Vec<f64> = s
+            .picked
+            .iter()
+            .map(|&j| {
+                if *weighting == Weighting::InverseVol {
+                    1.0 / sel.vols[j][t]
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        let total: f64 = raw.iter().sum();
+        for (&j, r) in s.picked.iter().zip(&raw) {
+            row[sel.scores[j].0 .0] += weight * r / total;
+        }
+        true
+    }
+
     /// The decisions on every bar of the calendar (`at` = `None`), or, for `Some((from, at))`,
     /// on the bars from `from` up to the first known one and on the bars `from + at[i]`.
     fn decide(&self, at: Option<(usize, &[usize])>) -> Decisions {
@@ -786,63 +852,16 @@ impl<'p, 'a> Rules<'p, 'a> {
             Vec::new()
         };
         let mut rule = vec![None; n];
-        let (mut picked, mut scores): (Vec<usize>, Vec<f64>) = (Vec::new(), Vec::new());
+        let mut scratch = Scratch::default();
         let mut decide = |t: usize| -> bool {
-            let mut fired = None;
-            for (i, c) in self.conds.iter().enumerate() {
-                let v = match c {
-                    None => f64::INFINITY, // the fallback always holds
-                    Some(c) => c.at(t),
-                };
-                if v.is_nan() {
-                    break; // unknown: the bar is undecided
+            let Some(i) = self.fired(t) else {
+                return false;
+            };
+            if let Some(sel) = &self.sels[i] {
+                let row = &mut selected[t * k..(t + 1) * k];
+                if !self.select(i, sel, t, row, &mut scratch) {
+                    return false;
                 }
-                if v != 0.0 {
-                    fired = Some(i);
-                    break;
-                }
-            }
-            let Some(i) = fired else { return false };
-            match (&plan.rules[i].target, &self.sels[i]) {
-                (Target::Fixed(_), _) => {}
-                (
-                    Target::Select {
-                        top,
-                        weighting,
-                        weight,
-                        ..
-                    },
-                    Some(sel),
-                ) => {
-                    scores.clear();
-                    scores.extend(sel.scores.iter().map(|(_, s)| s.at(t)));
-                    if scores.iter().any(|s| s.is_nan())
-                        || sel.vols.iter().any(|v| v[t].is_nan() || v[t] <= 0.0)
-                    {
-                        return false;
-                    }
-                    // Best score first; ties go to the candidate listed first (a stable sort).
-                    picked.clear();
-                    picked.extend(0..scores.len());
-                    picked.sort_by(|&x, &y| scores[y].total_cmp(&scores[x]));
-                    picked.truncate(*top);
-                    let raw: Vec<f64> = picked
-                        .iter()
-                        .map(|&j| {
-                            if *weighting == Weighting::InverseVol {
-                                1.0 / sel.vols[j][t]
-                            } else {
-                                1.0
-                            }
-                        })
-                        .collect();
-                    let total: f64 = raw.iter().sum();
-                    let row = &mut selected[t * k..(t + 1) * k];
-                    for (&j, r) in picked.iter().zip(&raw) {
-                        row[sel.scores[j].0 .0] += weight * r / total;
-                    }
-                }
-                (Target::Select { .. }, None) => unreachable!("select rules have their scores"),
             }
             rule[t] = Some(RuleId(i as u16));
             true
