@@ -20,8 +20,9 @@
 //!
 //! The loop itself is the event loop's: the same accrual, fills and decisions ([`Loop::act`])
 //! and marks on the bars where anything happens (a decision that can change the
-//! holdings, a fill, the bars on either side of them); other stretches (cash, several assets,
-//! short positions) are marked bar by bar as before. Sums are kept in double-double
+//! holdings, a fill, the bars on either side of them); cash earning nothing is one step
+//! ([`Tally::flat`]); other stretches (cash earning a rate, several assets, short positions)
+//! are marked bar by bar as before. Sums are kept in double-double
 //! arithmetic, so the metrics equal those of the plain run to about 1e-14 relative, not bit
 //! for bit (`docs/sweep.md`). A run whose equity stops being positive and finite takes the
 //! plain path ([`super::simulate_with`] and [`crate::stats::curve`]).
