@@ -167,7 +167,7 @@ fn sweeps(c: &mut Criterion) {
     // What a sweep does instead: per group of variants, decisions on the scheduled bars and
     // the calendar of due bars; per variant, the headline metrics holding period by holding
     // period; per sweep, the assets' tracks.
-    let at: Vec<usize> = (0..panel.len()).filter(|&t| scheduled[t]).collect();
+    let at = rotor::sim::scheduled_bars(&scheduled);
     g.bench_function("sweep group: decisions on scheduled bars + calendar", |b| {
         b.iter(|| {
             let d = rotor::signal::decide_at(&plan, &panel, &at);

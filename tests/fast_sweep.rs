@@ -211,7 +211,7 @@ execution.fixed_cost = [0, 3]
 /// rolling ones over the calendar; named signals read both ways), each deciding between two
 /// rules often enough that a wrong value would change decisions; a selection with
 /// inverse-volatility weights; a warm-up history before `start`, and lookbacks that leave the
-/// first bars undecided.
+/// first bars undecided. With `enter_immediately`, every bar is decided.
 #[test]
 fn decisions_on_scheduled_bars_equal_decisions_on_every_bar() {
     let conditions = [
@@ -239,7 +239,12 @@ fn decisions_on_scheduled_bars_equal_decisions_on_every_bar() {
         for seed in 1..=2u64 {
             let (prices, cash) = market(dir.path(), 700, seed);
             for (start, n) in [(None, 15), (Some(&dates[120]), 40), (Some(&dates[30]), 60)] {
-                for schedule in ["daily", "weekly", "month-end"] {
+                for rebalance in [
+                    "schedule = \"daily\"",
+                    "schedule = \"weekly\"",
+                    "schedule = \"month-end\"",
+                    "schedule = \"month-end\"\nenter_immediately = true",
+                ] {
                     let start = start.map_or(String::new(), |d| format!("start = \"{d}\"\n"));
                     let text = format!(
                         r#"version = 1
@@ -267,7 +272,7 @@ select = {{ score = "ret(_, n) - 0.01 * odd", from = ["a", "b", "c"], top = 2, w
 otherwise = true
 weights = {{ c = 1.0 }}
 [rebalance]
-schedule = "{schedule}"
+{rebalance}
 "#
                     );
                     let path = write(dir.path(), "decide.toml", &text);
@@ -277,12 +282,17 @@ schedule = "{schedule}"
                     let signals = rotor::signal::eval_signals(&p, &panel);
                     let every = rotor::signal::decide(&p, &panel, &signals);
                     let scheduled = sim::schedule(&panel.dates, &p.rebalance);
-                    let at: Vec<usize> = (0..panel.len()).filter(|&t| scheduled[t]).collect();
+                    let at = sim::scheduled_bars(&scheduled);
                     let some = rotor::signal::decide_at(&p, &panel, &at);
                     let first = every.first_known();
-                    let case = format!("{when}: seed {seed}, {schedule}, n = {n}");
+                    let case = format!("{when}: seed {seed}, {rebalance}, n = {n}");
                     assert_eq!(some.first_known(), first, "{case}");
-                    let upto = first.map_or(panel.len(), |f| f + 1);
+                    // A run entering at once reads any bar until it enters: all are decided.
+                    let upto = if p.rebalance.enter_immediately {
+                        panel.len()
+                    } else {
+                        first.map_or(panel.len(), |f| f + 1)
+                    };
                     for t in (0..upto).chain(at.iter().copied()) {
                         assert_eq!(some.rule[t], every.rule[t], "bar {t}, {case}");
                         assert_eq!(some.target(t), every.target(t), "bar {t}, {case}");

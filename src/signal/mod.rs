@@ -165,33 +165,30 @@ impl<'a> Probe<'a> {
         }
     }
 
+    /// The probe as a function of the bar.
+    fn by_bar(&self) -> impl Fn(usize) -> f64 + '_ {
+        move |i| self.at(i)
+    }
+
     fn at_node(&self, t: usize) -> f64 {
-        let back = |p: &Probe, n: usize, f: Func| {
-            if t >= n {
-                step(f, p.at(t), p.at(t - n))
-            } else {
-                f64::NAN
-            }
-        };
         match self {
             Probe::Const(v) => *v,
             Probe::Series(x) => x[t],
-            Probe::ShiftSeries(f, x, n) => {
-                if t >= *n {
-                    step(*f, x[t], x[t - n])
-                } else {
-                    f64::NAN
-                }
-            }
+            Probe::ShiftSeries(f, x, n) => back(t, *n, |i| x[i], |a, b| step(*f, a, b)),
             Probe::Neg(a) => -a.at(t),
             Probe::Not(a) => not(a.at(t)),
             Probe::Bin(op, ab) => binary(*op, ab[0].at(t), ab[1].at(t)),
-            Probe::Shift(f, a, n) => back(a, *n, *f),
-            Probe::Spread(ab, n) => back(&ab[0], *n, Func::Ret) - back(&ab[1], *n, Func::Ret),
+            Probe::Shift(f, a, n) => back(t, *n, a.by_bar(), |a, b| step(*f, a, b)),
+            Probe::Spread(ab, n) => {
+                back(t, *n, ab[0].by_bar(), ret) - back(t, *n, ab[1].by_bar(), ret)
+            }
             Probe::Ratio(ab) => ab[0].at(t) / ab[1].at(t),
             Probe::Pair(f, ab) => known(ab[0].at(t), ab[1].at(t), *f),
             Probe::Abs(a) => a.at(t).abs(),
-            Probe::Rank(args) => rank_of(args.iter().map(|a| a.at(t))),
+            Probe::Rank(args) => {
+                let values: Vec<f64> = args.iter().map(|a| a.at(t)).collect();
+                rank_of(values.iter().copied())
+            }
             Probe::Date(part, dates) => part(dates[t]),
         }
     }
@@ -294,9 +291,18 @@ fn sample_std(w: &[f64]) -> f64 {
 }
 
 fn shifted(x: &[f64], n: usize, f: impl Fn(f64, f64) -> f64) -> Vec<f64> {
-    (0..x.len())
-        .map(|t| if t >= n { f(x[t], x[t - n]) } else { f64::NAN })
-        .collect()
+    (0..x.len()).map(|t| back(t, n, |i| x[i], &f)).collect()
+}
+
+/// A shifted function on bar t: `f` of the value `x(t)` and the one n bars back, unknown
+/// before bar n (the shape of `ret`, `change`, `lag` and `spread`).
+#[inline(always)]
+fn back(t: usize, n: usize, x: impl Fn(usize) -> f64, f: impl Fn(f64, f64) -> f64) -> f64 {
+    if t >= n {
+        f(x(t), x(t - n))
+    } else {
+        f64::NAN
+    }
 }
 
 // The bar-by-bar formulas, shared by whole-series evaluation ([`eval`], [`call`]) and
@@ -676,11 +682,16 @@ pub fn decide(plan: &Plan, panel: &Panel, signals: &[Vec<f64>]) -> Decisions {
 
 /// [`decide`] on the run's bars `at` (ascending) and on every bar up to the first whose rule
 /// is known (so [`Decisions::first_known`] is the same); the other bars are left undecided.
-/// That is all a run needs when it decides only on the bars `at` (its schedule, without
-/// `enter_immediately`): a sweep group then costs what its decision bars cost, not what its
-/// calendar does. Only the parts of the rules that need the whole calendar are evaluated over
+/// That is all a run needs when it decides only on the bars `at` (its schedule): a sweep group
+/// then costs what its decision bars cost, not what its calendar does. Only the parts of the rules that need the whole calendar are evaluated over
 /// it, with the named signals they read; the rest is evaluated on the bars asked ([`Probe`]).
+///
+/// With `enter_immediately` a run reads the rule of any bar until it first enters, so every
+/// bar is decided ([`decide`]).
 pub fn decide_at(plan: &Plan, panel: &Panel, at: &[usize]) -> Decisions {
+    if plan.rebalance.enter_immediately {
+        return decide(plan, panel, &eval_signals(plan, panel));
+    }
     let history = panel.history();
     let mut whole = vec![false; plan.signals.len()];
     for node in rule_nodes(plan) {

@@ -306,10 +306,12 @@ impl Tracks {
 }
 
 /// Where a group of variants (same signals and rules) can act: its due bars (scheduled, their
-/// rule known), and those among them whose target differs from the previous due bar's.
+/// rule known), those among them whose target differs from the previous due bar's, and the
+/// first bar whose rule is known (where `enter_immediately` enters; n when none).
 pub struct Calendar {
     due: Vec<u32>,
     change: Vec<u32>,
+    first_known: usize,
 }
 
 impl Calendar {
@@ -324,7 +326,11 @@ impl Calendar {
             }
             prev = Some(t);
         }
-        Calendar { due, change }
+        Calendar {
+            due,
+            change,
+            first_known: decisions.first_known().unwrap_or(decisions.rule.len()),
+        }
     }
 }
 
@@ -565,7 +571,6 @@ pub fn headline(
     // Without a holding period or a drift band, every due bar trades to its target: a due bar
     // whose target equals the previous one's leaves a single holding as it is.
     let simple = rb.min_hold == 0 && rb.drift_band.is_none();
-    let first_known = decisions.first_known().unwrap_or(n);
     let mut st = Loop::new(
         plan,
         Book::new(plan.execution, false, plan.initial_capital, k),
@@ -594,7 +599,7 @@ pub fn headline(
         }
         // The bars until the next one where something may happen.
         let stop = if rb.enter_immediately && st.at.held.is_none() {
-            first_known.max(t)
+            calendar.first_known.max(t)
         } else if simple && alone_in.is_some() {
             change.from(t)
         } else {
@@ -613,9 +618,7 @@ pub fn headline(
                 }
                 tally.prev = mark(panel, v, st.cash, &st.book.qty);
             }
-            None if st.book.qty.iter().all(|&q| q == 0.0)
-                && tracks.no_rate_until[u] as usize > v =>
-            {
+            None if !st.invested && tracks.no_rate_until[u] as usize > v => {
                 tally.flat(&mut bars, u, v);
             }
             None => {

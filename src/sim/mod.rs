@@ -76,6 +76,11 @@ pub struct RunResult {
     pub first_known: Option<usize>,
 }
 
+/// The scheduled bars of a [`schedule`], in order.
+pub fn scheduled_bars(scheduled: &[bool]) -> Vec<usize> {
+    (0..scheduled.len()).filter(|&t| scheduled[t]).collect()
+}
+
 /// Which bars are scheduled decision bars.
 pub fn schedule(dates: &[Date], r: &RebalanceSpec) -> Vec<bool> {
     let n = dates.len();
@@ -412,6 +417,7 @@ struct Loop {
     prices: Vec<f64>,
     cash: f64,
     acc: Accrued,
+    /// Whether any position is held (as the last fill found): false means all cash.
     invested: bool,
 }
 

@@ -635,23 +635,22 @@ pub fn for_each_variant<T: Send>(
     let schedule_varies = sweep.axes.iter().any(|a| a.target == SweepPath::Every);
     // The decision calendar depends on the rebalance spec only: computed once for all groups.
     let shared_schedule = sim::schedule(&panel.dates, &s.rebalance);
-    let bars_of = |scheduled: &[bool]| -> Vec<usize> {
-        (0..scheduled.len()).filter(|&t| scheduled[t]).collect()
-    };
-    let shared_at = bars_of(&shared_schedule);
+    let shared_at = sim::scheduled_bars(&shared_schedule);
     let results: Vec<Result<Vec<(usize, T)>>> = groups
         .par_iter()
         .map(|members| {
             let first = apply(s, &sweep.axes, &sweep.variants[ids[members[0]]]);
             let plan = plan::compile(&first)?;
-            // With one schedule and no entry off it, the variants read their rules on the
-            // scheduled bars only: the rules are decided there (`signal::decide_at`).
-            let decisions = if schedule_varies || plan.rebalance.enter_immediately {
-                signal::decide(&plan, panel, &signal::eval_signals(&plan, panel))
+            // With one schedule the variants read their rules on its bars only: the rules are
+            // decided there (`signal::decide_at`), and the decision calendar is shared.
+            let (decisions, calendar) = if schedule_varies {
+                let all = signal::decide(&plan, panel, &signal::eval_signals(&plan, panel));
+                (all, None)
             } else {
-                signal::decide_at(&plan, panel, &shared_at)
+                let d = signal::decide_at(&plan, panel, &shared_at);
+                let c = sim::fast::Calendar::new(&d, &shared_at);
+                (d, Some(c))
             };
-            let calendar = sim::fast::Calendar::new(&decisions, &shared_at);
             Ok(members
                 .par_iter()
                 // One plan per worker, its trading fields overwritten for each variant.
@@ -663,13 +662,14 @@ pub fn for_each_variant<T: Send>(
                             a.target.set_plan(vplan, x);
                         }
                         let own;
-                        let (scheduled, calendar) = if schedule_varies {
-                            let sched = sim::schedule(&panel.dates, &vplan.rebalance);
-                            let cal = sim::fast::Calendar::new(&decisions, &bars_of(&sched));
-                            own = (sched, cal);
-                            (&own.0[..], &own.1)
-                        } else {
-                            (&shared_schedule[..], &calendar)
+                        let (scheduled, calendar) = match &calendar {
+                            Some(shared) => (&shared_schedule[..], shared),
+                            None => {
+                                let sched = sim::schedule(&panel.dates, &vplan.rebalance);
+                                let bars = sim::scheduled_bars(&sched);
+                                own = (sim::fast::Calendar::new(&decisions, &bars), sched);
+                                (&own.1[..], &own.0)
+                            }
                         };
                         let lean = sim::Lean {
                             panel,
