@@ -59,13 +59,17 @@ pub struct SweepOutputs {
     /// curves are kept, whatever the number of variants.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub curves: usize,
-    /// Output folder (replaced atomically).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help = OUT_HELP)]
     pub out: Option<PathBuf>,
     /// Skip report.html.
     #[arg(long)]
     pub no_report: bool,
 }
+
+/// What `--out` does, for every command that writes a folder (docs/output.md says the same).
+const OUT_HELP: &str = "Output folder (default: out/<name>-<command>/). It is written whole beside DIR, then swapped in. An existing DIR is replaced only if rotor wrote it: its rotor-manifest.json lists every file in it. A DIR holding any other file, a file, the working folder, or a folder holding the strategy or a data file is refused (exit 2) before any work";
+
+const RUN_OUT_HELP: &str = "Output folder. With one strategy, results go here (default: out/<name>/); with several, into DIR/<name>/. Each folder is written whole beside it, then swapped in. An existing folder is replaced only if rotor wrote it: its rotor-manifest.json lists every file in it. A folder holding any other file, a file, the working folder, or a folder holding the strategy or a data file is refused (exit 2) before any work";
 
 /// `--shard I/N` or `auto` (its count, for schedulers that give none, is `--shard-count`).
 fn shard_flag(s: &str) -> Result<ShardFlag, String> {
@@ -86,9 +90,7 @@ pub enum Command {
         /// Strategy files (TOML).
         #[arg(required = true, value_name = "STRATEGY.toml")]
         strategies: Vec<PathBuf>,
-        /// Output folder. With one strategy, results go here; with several, into DIR/<name>/.
-        /// Default: out/<name>/.
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", help = RUN_OUT_HELP)]
         out: Option<PathBuf>,
         /// Skip the PNG and SVG charts (report.html is still written).
         #[arg(long)]
@@ -180,8 +182,7 @@ pub enum Command {
         /// max_drawdown, calmar, ulcer_index.
         #[arg(long, default_value = "sharpe", value_parser = on_windows)]
         rank: Metric,
-        /// Output folder (replaced atomically).
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", help = OUT_HELP)]
         out: Option<PathBuf>,
         /// Skip report.html.
         #[arg(long)]
@@ -197,13 +198,12 @@ pub enum Command {
         /// The event study file (see strategies/events/).
         #[arg(value_name = "EVENTS.toml")]
         file: PathBuf,
-        /// Output folder (replaced atomically).
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", help = OUT_HELP)]
         out: Option<PathBuf>,
         /// Skip report.html.
         #[arg(long)]
         no_report: bool,
-        /// Bootstrap samples (overrides the file's [bootstrap] samples).
+        /// Bootstrap samples, at least 100 (overrides the file's [bootstrap] samples).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(100..))]
         samples: Option<u32>,
         /// Bootstrap seed (overrides the file's).

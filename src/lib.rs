@@ -22,6 +22,8 @@
 //!
 //! The simulator never sees a ticker string, a TOML table or a DataFrame.
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod check;
 pub mod commands;
 pub mod data;

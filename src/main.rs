@@ -23,6 +23,11 @@ fn main() -> ExitCode {
             };
         }
     };
+    // Interrupted (Ctrl-C, or a scheduler's SIGTERM): no temporary output folder is left behind.
+    let _ = ctrlc::set_handler(|| {
+        rotor::report::folder::clean_up_pending();
+        std::process::exit(130);
+    });
     if let Some(n) = cli.shared.threads {
         // Only fails if a global pool already exists, which cannot happen this early.
         let _ = rayon::ThreadPoolBuilder::new()

@@ -22,6 +22,11 @@ pub struct Prepared {
 /// Reads, checks and compiles a strategy and loads its data. Every check `validate` makes.
 pub fn prepare(path: &Path) -> Result<Prepared> {
     let (strategy, plan) = compile(path)?;
+    load(strategy, plan)
+}
+
+/// Loads the data of a compiled strategy.
+pub fn load(strategy: Strategy, plan: Plan) -> Result<Prepared> {
     let panel = data::load_panel(&strategy)?;
     Ok(Prepared {
         strategy,
@@ -35,7 +40,16 @@ pub fn compile(path: &Path) -> Result<(Strategy, Plan)> {
     let text = spec::read(path)?;
     let (strategy, mut diags) = spec::parse_partial(path, &text)?;
     match plan::compile(&strategy) {
-        Ok(plan) if diags.is_empty() => return Ok((strategy, plan)),
+        Ok(plan) if diags.is_empty() => {
+            // Unused assets and series are left out (with a warning) before any data loads.
+            return match plan::prune(&strategy, &plan, &[]) {
+                None => Ok((strategy, plan)),
+                Some(pruned) => {
+                    let plan = plan::compile(&pruned)?;
+                    Ok((pruned, plan))
+                }
+            };
+        }
         Ok(_) => {}
         Err(Error::Input(more)) => diags.extend(more),
         Err(e) => return Err(e),
@@ -73,6 +87,14 @@ pub fn regimes_held(p: &Prepared, signals: &[Vec<f64>]) -> report::regimes::Held
         .iter()
         .zip(held)
         .map(|((name, src), h)| (name.clone(), src.text.clone(), h))
+        .collect()
+}
+
+/// Loads and runs several compiled strategies in parallel; results in input order.
+pub fn run_compiled(compiled: Vec<(Strategy, Plan)>) -> Vec<Result<Outcome>> {
+    compiled
+        .into_par_iter()
+        .map(|(s, p)| load(s, p).map(run_prepared))
         .collect()
 }
 

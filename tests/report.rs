@@ -196,6 +196,68 @@ fn run_report_has_every_section_and_the_numbers_of_stats_json() {
     assert_eq!(v, stats["metrics"]["sharpe"].as_f64().unwrap());
 }
 
+/// Every number written in a JSON text, parsed from its own digits by Rust's correctly rounded
+/// parser (not by a JSON library, whose float parsing may be off by an ulp).
+fn json_numbers(text: &str) -> std::collections::BTreeSet<u64> {
+    let mut out = std::collections::BTreeSet::new();
+    let (mut in_string, mut escaped) = (false, false);
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            i += 1;
+        } else if c == b'"' {
+            in_string = true;
+            i += 1;
+        } else if c == b'-' || c.is_ascii_digit() {
+            let start = i;
+            while i < b.len() && (b[i].is_ascii_digit() || b"+-.eE".contains(&b[i])) {
+                i += 1;
+            }
+            let v: f64 = text[start..i].parse().unwrap();
+            out.insert(v.to_bits());
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn report_numbers_are_the_bits_of_stats_json() {
+    let (_dir, out) = default_run();
+    let numbers = json_numbers(&std::fs::read_to_string(out.join("stats.json")).unwrap());
+    let doc = Html::parse_document(&std::fs::read_to_string(out.join("report.html")).unwrap());
+    let mut checked = 0;
+    // The page's tables of stats.json numbers (not those it derives, like differences).
+    for s in [
+        "#summary td[data-value]",
+        "#monthly table[data-kind=strategy] td[data-value]",
+        "#drawdowns td[data-value]",
+    ] {
+        for cell in doc.select(&sel(s)) {
+            let text = cell.value().attr("data-value").unwrap();
+            if text.is_empty() {
+                continue;
+            }
+            let v: f64 = text.parse().unwrap();
+            assert!(
+                numbers.contains(&v.to_bits()),
+                "{s}: {text} is not a number of stats.json to the bit"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "only {checked} numbers compared");
+}
+
 #[test]
 fn report_is_rebuilt_identically_from_the_folder_and_across_threads() {
     let (_dir, out) = default_run();

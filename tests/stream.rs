@@ -54,6 +54,7 @@ execution.commission_bps = {{ range = [0, {}], step = 0.01 }}
 }
 
 /// The largest resident set of the children this process waited for, in bytes.
+#[allow(unsafe_code)]
 fn children_peak_rss() -> u64 {
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: getrusage writes into the struct it is given.

@@ -52,6 +52,14 @@ fn data() -> Data {
 
 fn strategy(d: &Data, assets: &str) -> PathBuf {
     let p = |f: &str| lit(&d.dir.path().join(f));
+    // The funds are named in the rule with a zero weight: an asset nothing uses would be left
+    // out of the run (and of its checks).
+    let held: String = assets
+        .lines()
+        .filter_map(|l| l.split_once('=').map(|(n, _)| n.trim()))
+        .filter(|n| !n.is_empty())
+        .map(|n| format!(", {n} = 0"))
+        .collect();
     let text = format!(
         r#"version = 1
 name = "syn"
@@ -62,7 +70,7 @@ u = {{ file = {}, column = "close" }}
 rate = {{ file = {}, column = "value", kind = "rate", unit = "percent" }}
 [[rules]]
 otherwise = true
-weights = {{ u = 1 }}
+weights = {{ u = 1{held} }}
 "#,
         p("u.csv"),
         p("rate.csv")
@@ -261,7 +269,7 @@ fn checks(dir: &Path, s: f64) -> Vec<rotor::data::synthetic::Check> {
     }
     text.push_str(
         "[cash]\nrate = { file = \"data/macro/DFF.csv\", column = \"value\", kind = \"rate\", unit = \"percent\" }\n\
-         [[rules]]\notherwise = true\nweights = { iwm = 1 }\n",
+         [[rules]]\notherwise = true\nweights = { iwm = 1, tna = 0, tza = 0, uwm = 0, rwm = 0 }\n",
     );
     let p = write(dir, &format!("funds-{s}.toml"), &text);
     prepare(&p).unwrap().panel.synthetic

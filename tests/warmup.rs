@@ -189,12 +189,16 @@ fn warmup_is_reported_in_the_summary_and_stats_json() {
     let equity = std::fs::read_to_string(out.join("equity.csv")).unwrap();
     assert!(equity.lines().nth(1).unwrap().starts_with(&start));
 
-    // Without warm-up, the summary says the rules were unknown on `start`, and until when.
+    // Without warm-up, the summary says the rules were unknown on `start`, when a decision could
+    // first be made, and when the strategy was first invested (its first fill, in trades.csv).
     let s = strategy(&d, "cold.toml", &format!("start = \"{start}\"\nwarmup = 0"));
     let printed = run_to(&s, &out);
+    let trades = std::fs::read_to_string(out.join("trades.csv")).unwrap();
+    let first_fill = trades.lines().nth(1).unwrap().split(',').next().unwrap();
+    assert!(first_fill >= d.dates[363].as_str());
     assert!(
         printed.contains(&format!(
-            "NOTE: the rules were unknown on {start} (not enough history for their lookbacks): the strategy held cash until {}",
+            "NOTE: the rules were unknown on {start} (not enough history for their lookbacks): the first bar a decision could be made was {}, and the strategy held cash until its first fill on {first_fill}",
             d.dates[363]
         )),
         "{printed}"

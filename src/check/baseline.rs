@@ -9,8 +9,12 @@ use crate::report;
 use crate::spec::reader::{table_of, Cx, Table};
 use crate::spec::value::{self, Value};
 use crate::stats::Metric;
+use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
+
+/// How every baseline file starts: `--bless` replaces only files that do.
+pub const HEADER: &str = "# rotor baseline:";
 
 /// Version of the baseline layout.
 pub const BASELINE_SCHEMA: i64 = 1;
@@ -92,83 +96,72 @@ pub fn measure(o: &Outcome) -> Baseline {
     }
 }
 
-fn toml_f64(v: f64) -> String {
-    if v.is_nan() {
-        "nan".into()
-    } else if v.is_infinite() {
-        if v > 0.0 {
-            "inf".into()
-        } else {
-            "-inf".into()
-        }
-    } else {
-        // Shortest text that reads back to the same bits; always with a '.' or exponent.
-        let s = format!("{v:?}");
-        if s.contains(['.', 'e', 'E']) {
-            s
-        } else {
-            format!("{s}.0")
-        }
+/// The file's layout, serialised by `toml` (quoting, escaping and float text are its own: floats
+/// read back to the same bits). Tables keep the order of the lists they come from.
+#[derive(Serialize)]
+struct FileOut<'a> {
+    schema: i64,
+    strategy: &'a str,
+    engine_version: &'a str,
+    start: &'a str,
+    end: &'a str,
+    bars: i64,
+    trades: i64,
+    equity_hash: &'a str,
+    trades_hash: &'a str,
+    metrics: Pairs<'a, Metric>,
+    /// Absent for a strategy without regimes.
+    regimes: Option<Regimes<'a>>,
+    inputs: Pairs<'a, String, String>,
+    tolerances: Pairs<'a, Metric>,
+}
+
+/// (key, value) pairs written as a table, in order.
+struct Pairs<'a, K, V = f64>(&'a [(K, V)]);
+
+impl<K: std::fmt::Display, V: Serialize> Serialize for Pairs<'_, K, V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k.to_string(), v)))
     }
 }
 
-fn toml_str(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
+struct Regimes<'a>(&'a [RegimeBaseline]);
+
+impl Serialize for Regimes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|r| (&r.name, Pairs(&r.metrics))))
     }
-    out.push('"');
-    out
 }
 
 impl Baseline {
-    /// The file text: stable key order, human-readable.
-    pub fn to_toml(&self) -> String {
+    /// The file text: a comment header, then the values serialised by `toml`, in a stable order.
+    pub fn to_toml(&self) -> Result<String> {
+        let body = toml::to_string(&FileOut {
+            schema: BASELINE_SCHEMA,
+            strategy: &self.strategy,
+            engine_version: &self.engine_version,
+            start: &self.start,
+            end: &self.end,
+            bars: self.bars,
+            trades: self.trades,
+            equity_hash: &self.equity_hash,
+            trades_hash: &self.trades_hash,
+            metrics: Pairs(&self.metrics),
+            regimes: (!self.regimes.is_empty()).then_some(Regimes(&self.regimes)),
+            inputs: Pairs(&self.inputs),
+            tolerances: Pairs(&self.tolerances),
+        })
+        .map_err(|e| crate::error::Error::Other(format!("cannot write the baseline: {e}")))?;
         let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "# rotor baseline: the expected results of strategy `{}`.",
-            self.strategy
-        );
+        // The name in a comment: one line, whatever it holds.
+        let name: String = self.strategy.chars().filter(|c| !c.is_control()).collect();
+        let _ = writeln!(s, "{HEADER} the expected results of strategy `{name}`.");
         s.push_str(
             "# Written by `rotor check --bless`; `rotor check` reruns the strategy and compares.\n",
         );
         s.push_str("# A metric passes when |now - baseline| <= tolerance x max(1, |baseline|).\n");
-        let _ = writeln!(s, "schema = {BASELINE_SCHEMA}");
-        let _ = writeln!(s, "strategy = {}", toml_str(&self.strategy));
-        let _ = writeln!(s, "engine_version = {}", toml_str(&self.engine_version));
-        let _ = writeln!(s, "start = {}", toml_str(&self.start));
-        let _ = writeln!(s, "end = {}", toml_str(&self.end));
-        let _ = writeln!(s, "bars = {}", self.bars);
-        let _ = writeln!(s, "trades = {}", self.trades);
-        let _ = writeln!(s, "equity_hash = {}", toml_str(&self.equity_hash));
-        let _ = writeln!(s, "trades_hash = {}", toml_str(&self.trades_hash));
-        s.push_str("\n[metrics]\n");
-        for (k, v) in &self.metrics {
-            let _ = writeln!(s, "{k} = {}", toml_f64(*v));
-        }
-        for r in &self.regimes {
-            let _ = writeln!(s, "\n[regimes.{}]", r.name);
-            for (k, v) in &r.metrics {
-                let _ = writeln!(s, "{k} = {}", toml_f64(*v));
-            }
-        }
-        s.push_str("\n[inputs]\n");
-        for (k, v) in &self.inputs {
-            let _ = writeln!(s, "{} = {}", toml_str(k), toml_str(v));
-        }
-        s.push_str("\n[tolerances]\n");
-        for (k, v) in &self.tolerances {
-            let _ = writeln!(s, "{k} = {}", toml_f64(*v));
-        }
-        s
+        s.push_str(&body);
+        Ok(s)
     }
 
     /// Reads a baseline file; every problem is reported with its line and key.

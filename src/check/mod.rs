@@ -27,8 +27,19 @@ use crate::spec::CheckSpec;
 use std::path::{Path, PathBuf};
 
 /// Strategy files named by `paths`: files as given, folders' `*.toml` files (not recursive,
-/// sorted).
+/// sorted), leaving out a folder's event study files (see [`skipped`]).
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    Ok(discover_all(paths)?.0)
+}
+
+/// The event study files in the folders of `paths`, which `rotor check` leaves out (it reruns
+/// strategies), for a note.
+pub fn skipped(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    Ok(discover_all(paths)?.1)
+}
+
+fn discover_all(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+    let mut skipped = Vec::new();
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -39,7 +50,11 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
                 .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "toml"))
                 .collect();
             found.sort();
-            out.extend(found);
+            let (events, strategies): (Vec<PathBuf>, Vec<PathBuf>) = found
+                .into_iter()
+                .partition(|f| crate::spec::FileKind::of_file(f) == crate::spec::FileKind::Events);
+            skipped.extend(events);
+            out.extend(strategies);
         } else {
             out.push(p.clone());
         }
@@ -50,7 +65,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             "no strategy files (*.toml) found",
         )));
     }
-    Ok(out)
+    Ok((out, skipped))
 }
 
 fn baseline_path(strategy_file: &Path, name: &str, dir: Option<&Path>) -> PathBuf {
@@ -189,10 +204,19 @@ pub fn bless(
         let old = std::fs::read_to_string(&bpath).ok();
         // A hand-set tolerance survives re-blessing; a broken old file is simply replaced.
         let old_base = old.as_deref().and_then(|t| Baseline::parse(&bpath, t).ok());
+        // A file that is not a baseline rotor wrote (no header, unreadable) is not replaced.
+        if let (Some(t), None) = (&old, &old_base) {
+            if !t.starts_with(baseline::HEADER) {
+                return Err(Error::input(Diagnostic::new(
+                    &bpath,
+                    format!("is not a baseline rotor wrote (it does not start with `{}`): refusing to overwrite it; move it away or choose --baseline DIR", baseline::HEADER.trim_end()),
+                )));
+            }
+        }
         if let Some(b) = &old_base {
             now.tolerances = b.tolerances.clone();
         }
-        let text = now.to_toml();
+        let text = now.to_toml()?;
         let status = match (&old, &old_base) {
             (None, _) => Blessed::Created,
             (Some(t), _) if *t == text => Blessed::Unchanged,
@@ -274,17 +298,18 @@ mod tests {
         let mut b = sample();
         b.metrics[1].1 = f64::NAN;
         b.metrics[2].1 = 1.0 / 3.0;
-        let text = b.to_toml();
+        let text = b.to_toml().unwrap();
         let back = Baseline::parse(Path::new("b.toml"), &text).unwrap();
         assert_eq!(back.metrics[2].1.to_bits(), b.metrics[2].1.to_bits());
         assert!(back.metrics[1].1.is_nan());
-        assert_eq!(back.to_toml(), text);
+        assert_eq!(back.to_toml().unwrap(), text);
     }
 
     #[test]
     fn hand_edited_baseline_names_line_and_key() {
         let text = sample()
             .to_toml()
+            .unwrap()
             .replace("cagr = ", "cagr = \"x\" # ")
             .replace("trades = 12", "trades = 12\nextra = 1");
         let err = Baseline::parse(Path::new("b.toml"), &text)

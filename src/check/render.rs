@@ -47,8 +47,8 @@ pub fn counts(results: &[Checked]) -> (usize, usize, usize) {
 pub fn summary_line(results: &[Checked]) -> String {
     let (p, d, m) = counts(results);
     format!(
-        "check: {} strategies: {p} passed, {d} drifted, {m} missing",
-        results.len()
+        "check: {}: {p} passed, {d} drifted, {m} missing",
+        crate::report::count(results.len(), "strategy", "strategies")
     )
 }
 
@@ -129,11 +129,7 @@ impl Render for Json {
 }
 
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
+    crate::report::xml_escape(s)
 }
 
 fn failure_text(r: &Checked) -> (String, String) {

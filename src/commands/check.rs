@@ -19,6 +19,17 @@ pub struct CheckOptions<'a> {
 /// Success when every strategy is within tolerance (or after blessing), Failure when one
 /// drifted or has no baseline.
 pub fn check(o: &CheckOptions, out: &mut dyn Write) -> Result<Status> {
+    // Event study files in a checked folder are skipped with a note (JSON and JUnit documents
+    // hold only the checked strategies).
+    for f in check::skipped(o.paths)? {
+        let why = "skipped: an event study file (`rotor check` reruns strategies)";
+        let line = match o.format {
+            Format::Human => format!("note: {}: {why}", f.display()),
+            Format::Github => format!("::notice file={}::{why}", f.display()),
+            Format::Json | Format::Junit => continue,
+        };
+        writeln!(out, "{line}").map_err(stdout_error)?;
+    }
     let sliced;
     let paths = match o.shard {
         Some(sh) => {
@@ -37,6 +48,9 @@ pub fn check(o: &CheckOptions, out: &mut dyn Write) -> Result<Status> {
             let what = match status {
                 Blessed::Created => "created".to_owned(),
                 Blessed::Unchanged => "unchanged".to_owned(),
+                Blessed::Updated(changed) if changed.is_empty() => {
+                    "updated (the file's text only: no value changed)".to_owned()
+                }
                 Blessed::Updated(changed) => format!("updated ({} changed)", changed.join(", ")),
             };
             writeln!(out, "{name}: {what}: {}", path.display()).map_err(stdout_error)?;

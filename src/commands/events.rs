@@ -1,6 +1,6 @@
 //! `rotor events`: an event study.
 
-use super::{output_dir, publish, Status};
+use super::{claim_dir, publish, Status};
 use crate::error::Result;
 use crate::{data, events, report};
 use std::io::Write;
@@ -18,6 +18,16 @@ pub struct EventsOptions<'a> {
 }
 
 pub fn run(o: &EventsOptions, out: &mut dyn Write) -> Result<Status> {
+    let text = crate::spec::read(o.file)?;
+    if text
+        .parse::<toml::Table>()
+        .is_ok_and(|t| t.contains_key("rules") && !t.contains_key("event"))
+    {
+        return Err(crate::error::Error::input(crate::error::Diagnostic::new(
+            o.file,
+            "is a strategy file (it has [[rules]]): `rotor events` takes an event study file (with [event], see docs/events.md); run a strategy with `rotor run`",
+        )));
+    }
     let mut spec = events::load(o.file)?;
     if let Some(n) = o.samples {
         spec.bootstrap.samples = n;
@@ -25,11 +35,12 @@ pub fn run(o: &EventsOptions, out: &mut dyn Write) -> Result<Status> {
     if let Some(s) = o.seed {
         spec.bootstrap.seed = s;
     }
-    let dir = output_dir(o.out, &spec.name, "-events")?;
+    let dir = claim_dir(o.out, &spec.name, "-events", &spec.strategy, &[])?;
     let panel = data::load_panel(&spec.strategy)?;
     let study = events::study(&spec, &panel)?;
     publish(
         &dir,
+        "events",
         o.report,
         |tmp| report::events::write(tmp, &study),
         &report::events::text(&study),

@@ -47,16 +47,34 @@ pub fn output_dir(out: Option<&Path>, name: &str, suffix: &str) -> Result<PathBu
     }
 }
 
+/// The output folder of a command that reads `strategy` (and `more` inputs), checked before
+/// any work: `--out` (or `out/<name><suffix>`) must be a folder rotor may replace (see
+/// [`crate::report::folder`]).
+pub fn claim_dir(
+    out: Option<&Path>,
+    name: &str,
+    suffix: &str,
+    strategy: &spec::Strategy,
+    more: &[&Path],
+) -> Result<PathBuf> {
+    let dir = output_dir(out, name, suffix)?;
+    let mut inputs = strategy.input_files();
+    inputs.extend_from_slice(more);
+    crate::report::folder::check(&dir, &inputs)?;
+    Ok(dir)
+}
+
 /// Writes a command's folder atomically (its files, then `report.html` built from them unless
 /// `report` is false), then prints the command's text and where the results are.
 pub(crate) fn publish(
     dir: &Path,
+    command: &str,
     report: bool,
     files: impl FnOnce(&Path) -> Result<()>,
     text: &str,
     out: &mut dyn std::io::Write,
 ) -> Result<()> {
-    crate::report::write_dir_atomically(dir, |tmp| {
+    crate::report::folder::write_dir_atomically(dir, command, |tmp| {
         files(tmp)?;
         if report {
             crate::report::html::write(tmp)?;

@@ -3,13 +3,13 @@
 use super::run::stdout_error;
 use super::Status;
 use crate::error::Result;
-use crate::report::{html, write_atomically};
+use crate::report::{folder, html};
 use std::io::Write;
 use std::path::Path;
 
 pub fn run(dir: &Path, out: &mut dyn Write) -> Result<Status> {
     let path = dir.join(html::FILE);
-    write_atomically(&path, &html::render(dir)?)?;
+    folder::write_into(dir, html::FILE, &html::render(dir)?)?;
     writeln!(out, "report: {}", path.display()).map_err(stdout_error)?;
     Ok(Status::Success)
 }

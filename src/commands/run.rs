@@ -1,9 +1,9 @@
 //! `rotor run`: run strategies, print their summaries, write their folders.
 
-use super::{named_dir, output_dir, Status};
+use super::{claim_dir, named_dir, Status};
 use crate::error::{Diagnostic, Error, Result};
 use crate::pipeline::{self, Outcome};
-use crate::report;
+use crate::report::{self, folder};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -15,28 +15,42 @@ pub struct RunOptions<'a> {
 }
 
 pub fn run(o: &RunOptions, out: &mut dyn Write) -> Result<Status> {
-    let outcomes: Vec<Outcome> = pipeline::run_paths(o.strategies)
-        .into_iter()
+    // Every strategy read and checked, and every output folder claimed, before any data loads.
+    let compiled: Vec<_> = o
+        .strategies
+        .iter()
+        .map(|p| pipeline::compile(p))
         .collect::<Result<_>>()?;
     // Two strategies with one name would write into one folder.
-    for (i, a) in outcomes.iter().enumerate() {
-        if let Some(b) = outcomes[..i]
-            .iter()
-            .find(|b| b.prepared.strategy.name == a.prepared.strategy.name)
-        {
-            return Err(Error::input(Diagnostic::new(&a.prepared.strategy.path, format!(
+    for (i, (a, _)) in compiled.iter().enumerate() {
+        if let Some((b, _)) = compiled[..i].iter().find(|(b, _)| b.name == a.name) {
+            return Err(Error::input(Diagnostic::new(&a.path, format!(
                 "strategy name `{}` is also used by {}; names must differ (they name the output folders)",
-                a.prepared.strategy.name, b.prepared.strategy.path.display())).key("name")));
+                a.name, b.path.display())).key("name")));
         }
     }
-    let several = outcomes.len() > 1;
-    for r in &outcomes {
-        let p = &r.prepared;
+    let several = compiled.len() > 1;
+    let mut dirs = Vec::with_capacity(compiled.len());
+    for (s, _) in &compiled {
         let dir = match o.out {
-            Some(parent) if several => named_dir(parent, &p.strategy.name, "")?,
-            _ => output_dir(o.out, &p.strategy.name, "")?,
+            Some(parent) if several => {
+                // The folder of folders gets the same refusals (the working folder, a folder
+                // holding an input), then each strategy's own folder.
+                folder::check_parent(parent, &s.input_files())?;
+                let dir = named_dir(parent, &s.name, "")?;
+                folder::check(&dir, &s.input_files())?;
+                dir
+            }
+            _ => claim_dir(o.out, &s.name, "", s, &[])?,
         };
-        report::write_outputs(&dir, &p.strategy, &p.panel, &r.runs, &r.report, o.files)?;
+        dirs.push(dir);
+    }
+    let outcomes: Vec<Outcome> = pipeline::run_compiled(compiled)
+        .into_iter()
+        .collect::<Result<_>>()?;
+    for (r, dir) in outcomes.iter().zip(&dirs) {
+        let p = &r.prepared;
+        report::write_outputs(dir, &p.strategy, &p.panel, &r.runs, &r.report, o.files)?;
         let summary = report::summary(&p.strategy, &p.panel, &r.runs, &r.report);
         write!(out, "{summary}\nresults: {}\n\n", dir.display()).map_err(stdout_error)?;
     }

@@ -1,6 +1,6 @@
 //! `rotor sweep`: every variant of a parameter sweep, ranked, with honest statistics.
 
-use super::{flag_error, output_dir, publish, Status};
+use super::{claim_dir, flag_error, publish, Status};
 use crate::error::Result;
 use crate::report::{self, sweep::SweepReport};
 use crate::spec::Strategy;
@@ -57,11 +57,16 @@ pub fn run(o: &SweepOptions, out: &mut dyn Write) -> Result<Status> {
     let (strategy, _) = pipeline::compile(o.strategy)?;
     let sw = sweep::build(&strategy, o.params)?;
     let axes = heatmaps(&sw, o.outputs.heatmaps)?;
+    let shard = o.shard.map(ShardFlag::resolve).transpose()?;
+    let suffix = match shard {
+        Some(sh) => format!("-sweep-shard-{}-of-{}", sh.index, sh.count),
+        None => "-sweep".into(),
+    };
+    let dir = claim_dir(o.outputs.out, &strategy.name, &suffix, &strategy, &[])?;
     let panel = data::load_panel(&strategy)?;
-    if let Some(flag) = o.shard {
-        return run_shard(o, flag.resolve()?, &strategy, &panel, &sw, out);
+    if let Some(sh) = shard {
+        return run_shard(o, sh, &strategy, &panel, &sw, &dir, out);
     }
-    let dir = output_dir(o.outputs.out, &strategy.name, "-sweep")?;
     let pb = progress_bar(sw.variants.len(), o.progress);
     let started = std::time::Instant::now();
     let mut feed = |sink: &mut sweep::Sink| {
@@ -71,15 +76,15 @@ pub fn run(o: &SweepOptions, out: &mut dyn Write) -> Result<Status> {
         let elapsed = started.elapsed();
         let evals = sw.variants.len() as f64 * panel.len() as f64;
         Ok(format!(
-            "{} variants x {} bars in {:.1} ms ({:.0} million bar-evaluations per second)\n",
-            sw.variants.len(),
-            panel.len(),
+            "{} x {} in {:.1} ms ({:.0} million bar-evaluations per second)\n",
+            report::count(sw.variants.len(), "variant", "variants"),
+            report::count(panel.len(), "bar", "bars"),
             elapsed.as_secs_f64() * 1e3,
             evals / elapsed.as_secs_f64() / 1e6,
         ))
     };
     write_sweep(
-        &strategy, &panel, &sw, &axes, &o.outputs, &dir, &mut feed, out,
+        &strategy, &panel, &sw, &axes, &o.outputs, &dir, "sweep", &mut feed, out,
     )
 }
 
@@ -103,11 +108,12 @@ fn write_sweep(
     axes: &[(usize, usize)],
     o: &Outputs,
     dir: &Path,
+    command: &str,
     feed: &mut Feed,
     out: &mut dyn Write,
 ) -> Result<Status> {
     let mut text = String::new();
-    report::write_dir_atomically(dir, |tmp| {
+    report::folder::write_dir_atomically(dir, command, |tmp| {
         let mut rows = report::sweep::RowWriter::create(tmp, sw)?;
         let pairs = report::sweep::heatmap_pairs(sw, axes);
         let mut kept = Collector::new(sw, o.rank, o.top.max(o.curves), &pairs);
@@ -173,10 +179,9 @@ fn run_shard(
     strategy: &Strategy,
     panel: &data::Panel,
     sw: &Sweep,
+    dir: &Path,
     out: &mut dyn Write,
 ) -> Result<Status> {
-    let suffix = format!("-sweep-shard-{}-of-{}", sh.index, sh.count);
-    let dir = output_dir(o.outputs.out, &strategy.name, &suffix)?;
     let rows_here = sh.ids(sw.variants.len()).len();
     let pb = progress_bar(rows_here, o.progress);
     let manifest = shard::Manifest {
@@ -192,11 +197,11 @@ fn run_shard(
         rows: rows_here,
     };
     let text = format!(
-        "shard {} of {}: {} of {} variants\n",
+        "shard {} of {}: {} of {}\n",
         sh.index,
         sh.count,
         rows_here,
-        sw.variants.len()
+        report::count(sw.variants.len(), "variant", "variants")
     );
     let files = |tmp: &Path| {
         // The rows stream into rows.parquet, a row group per chunk of variants.
@@ -216,7 +221,7 @@ fn run_shard(
             .map_err(|e| crate::error::Error::Other(format!("cannot write the manifest: {e}")))?;
         report::write_file(tmp, shard::MANIFEST, &(json + "\n"))
     };
-    publish(&dir, false, files, &text, out)?;
+    publish(dir, "sweep", false, files, &text, out)?;
     Ok(Status::Success)
 }
 
@@ -233,6 +238,8 @@ pub fn merge(dirs: &[std::path::PathBuf], o: &Outputs, out: &mut dyn Write) -> R
         )));
     }
     let sw = sweep::build(&strategy, &m.params)?;
+    let shard_dirs: Vec<&Path> = dirs.iter().map(|d| d.as_path()).collect();
+    let dir = claim_dir(o.out, &strategy.name, "-sweep", &strategy, &shard_dirs)?;
     let panel = data::load_panel(&strategy)?;
     if inputs_of(&panel) != m.inputs {
         return Err(crate::error::Error::input(crate::error::Diagnostic::new(
@@ -241,7 +248,6 @@ pub fn merge(dirs: &[std::path::PathBuf], o: &Outputs, out: &mut dyn Write) -> R
         )));
     }
     let axes = heatmaps(&sw, o.heatmaps)?;
-    let dir = output_dir(o.out, &strategy.name, "-sweep")?;
     // The rows in the chunks a one-machine run streams them in (the Parquet row groups).
     let ids: Vec<usize> = (0..results.len()).collect();
     let mut feed = |sink: &mut sweep::Sink| {
@@ -249,12 +255,14 @@ pub fn merge(dirs: &[std::path::PathBuf], o: &Outputs, out: &mut dyn Write) -> R
             sink(chunk, rows)?;
         }
         Ok(format!(
-            "{} variants merged from {} shards\n",
-            results.len(),
-            m.shard.count
+            "{} merged from {}\n",
+            report::count(results.len(), "variant", "variants"),
+            report::count(m.shard.count, "shard", "shards")
         ))
     };
-    write_sweep(&strategy, &panel, &sw, &axes, o, &dir, &mut feed, out)
+    write_sweep(
+        &strategy, &panel, &sw, &axes, o, &dir, "sweep", &mut feed, out,
+    )
 }
 
 /// Resolves `--heatmap a,b` to two axis indices (by name or path).
@@ -287,10 +295,19 @@ fn progress_bar(len: usize, show: bool) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let pb = indicatif::ProgressBar::new(len as u64);
+    // The ETA only once it means something: after a second and 2 % of the variants (the first
+    // chunks include each group's signal evaluation, so an early rate is far too slow).
+    let eta = |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = if s.elapsed().as_secs_f64() < 1.0 || s.fraction() < 0.02 {
+            write!(w, "eta ...")
+        } else {
+            write!(w, "eta {}", indicatif::HumanDuration(s.eta()))
+        };
+    };
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} variants {elapsed} (eta {eta})",
+        "{bar:40} {pos}/{len} variants {elapsed} ({steady_eta})",
     ) {
-        pb.set_style(style);
+        pb.set_style(style.with_key("steady_eta", eta));
     }
     pb
 }

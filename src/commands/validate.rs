@@ -5,7 +5,7 @@ use super::Status;
 use crate::date;
 use crate::error::{Diagnostics, Error, Result};
 use crate::pipeline;
-use crate::report::regimes;
+use crate::report::{self, regimes};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -13,18 +13,40 @@ pub fn validate(paths: &[PathBuf], out: &mut dyn Write) -> Result<Status> {
     let mut errors = Diagnostics::default();
     let mut lines = Vec::new();
     for p in paths {
+        if crate::spec::FileKind::of_file(p) == crate::spec::FileKind::Events {
+            // An event study: every check `rotor events` makes before it measures anything.
+            match crate::events::load(p)
+                .and_then(|e| Ok((crate::data::load_panel(&e.strategy)?, e)))
+            {
+                Ok((panel, e)) => lines.push(format!(
+                    "ok: {} ({}): event study, {}, {} from {} to {}",
+                    p.display(),
+                    e.name,
+                    report::count(panel.asset_names.len(), "asset", "assets"),
+                    report::count(panel.len(), "bar", "bars"),
+                    date::format(panel.dates[0]),
+                    date::format(panel.dates[panel.len() - 1]),
+                )),
+                Err(Error::Input(d)) => errors.extend(d),
+                Err(e) => return Err(e),
+            }
+            continue;
+        }
         match pipeline::prepare(p) {
             Ok(pr) => {
                 lines.push(format!(
-                    "ok: {} ({}): {} assets, {} bars from {} to {}, {} warm-up bars",
+                    "ok: {} ({}): {}, {} from {} to {}, {}",
                     p.display(),
                     pr.strategy.name,
-                    pr.panel.asset_names.len(),
-                    pr.panel.len(),
+                    report::count(pr.panel.asset_names.len(), "asset", "assets"),
+                    report::count(pr.panel.len(), "bar", "bars"),
                     date::format(pr.panel.dates[0]),
                     date::format(pr.panel.dates[pr.panel.len() - 1]),
-                    pr.panel.warmup
+                    report::count(pr.panel.warmup, "warm-up bar", "warm-up bars")
                 ));
+                for w in &pr.strategy.warnings {
+                    lines.push(format!("warning: {w}"));
+                }
                 for c in &pr.panel.synthetic {
                     lines.push(format!("  {}", c.line()));
                 }

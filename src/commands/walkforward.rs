@@ -1,6 +1,6 @@
 //! `rotor walkforward`: choose on each training span, run on the next, chain out of sample.
 
-use super::{flag_error, output_dir, publish, Status};
+use super::{claim_dir, flag_error, publish, Status};
 use crate::error::Result;
 use crate::report;
 use crate::stats::Metric;
@@ -54,13 +54,14 @@ pub fn run(o: &WalkforwardOptions, out: &mut dyn Write) -> Result<Status> {
     }
     let (strategy, _) = pipeline::compile(o.strategy)?;
     let sw = sweep::build(&strategy, o.params)?;
-    let dir = output_dir(o.out, &strategy.name, "-walkforward")?;
+    let dir = claim_dir(o.out, &strategy.name, "-walkforward", &strategy, &[])?;
     let panel = data::load_panel(&strategy)?;
     let windows = wf::windows(&panel.dates, train, test, step, o.anchored)
         .map_err(|m| flag_error("--train/--test/--step", m))?;
     let result = wf::run(&strategy, &panel, &sw, &windows, o.rank, o.anchored)?;
     publish(
         &dir,
+        "walkforward",
         o.report,
         |tmp| report::sweep::write_walkforward(tmp, &strategy.name, &result, &sw),
         &report::sweep::walkforward_text(&strategy.name, &result, &sw),

@@ -184,6 +184,50 @@ impl Raw {
     }
 }
 
+/// Reads every data file the strategy names, reporting every one that cannot be read at once,
+/// each at the place in the strategy file that names it, with its full key and the path tried
+/// (and, for a missing relative path, the folder it resolved against).
+fn read_all(s: &Strategy, cache: &mut FileCache) -> Result<()> {
+    let mut diags = crate::error::Diagnostics::default();
+    let mut failed: Vec<&Path> = vec![];
+    for src in s.data_sources() {
+        match cache.get(&src.file) {
+            Ok(_) => {}
+            Err(Error::Io { context, source }) => {
+                let mut msg = format!("{context}: {source}");
+                if source.kind() == std::io::ErrorKind::NotFound {
+                    msg.push_str(&resolved_against(s, &src.file));
+                }
+                diags.push(s.diag(&src.span, &src.key, msg));
+            }
+            // A parse error names the data file itself; once per file.
+            Err(Error::Input(d)) if !failed.contains(&src.file.as_path()) => {
+                failed.push(&src.file);
+                diags.extend(d);
+            }
+            Err(Error::Input(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    diags.into_result(())
+}
+
+/// Where a missing relative data path was looked for, for its message.
+fn resolved_against(s: &Strategy, file: &Path) -> String {
+    match crate::spec::project_dir(&s.path) {
+        Some(dir) if file.is_relative() => {
+            let shown = if dir.as_os_str().is_empty() {
+                "the working folder, which is".to_string()
+            } else {
+                dir.display().to_string() + ","
+            };
+            format!(" (a relative path is read from {shown} the strategy's project folder: the nearest folder from the strategy's own upwards that holds rotor.toml or data/)")
+        }
+        None if file.is_relative() => " (a relative path is read from the working folder: no folder from the strategy's own upwards holds rotor.toml or data/)".to_string(),
+        _ => String::new(),
+    }
+}
+
 /// A column and its dates. A file that cannot be read is reported at the place in the strategy
 /// file that names it.
 fn read_raw(s: &Strategy, cache: &mut FileCache, src: &Source, column: &str) -> Result<Raw> {
@@ -191,7 +235,7 @@ fn read_raw(s: &Strategy, cache: &mut FileCache, src: &Source, column: &str) -> 
         Ok(f) => f,
         Err(Error::Io { context, source }) => {
             let msg = format!("{context}: {source}");
-            return Err(Error::input(s.diag(&src.span, "file", msg)));
+            return Err(Error::input(s.diag(&src.span, &src.key, msg)));
         }
         Err(e) => return Err(e),
     };
@@ -219,6 +263,7 @@ pub fn load_panel(strategy: &Strategy) -> Result<Panel> {
 }
 
 pub fn load_panel_with(strategy: &Strategy, cache: &mut FileCache) -> Result<Panel> {
+    read_all(strategy, cache)?;
     // The cash series, read once: for the cash returns and for synthetic funds' financing.
     let cash = match &strategy.cash.rate {
         Some(src) => Some((src, read_raw(strategy, cache, src, &src.column)?)),

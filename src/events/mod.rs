@@ -135,7 +135,19 @@ impl Measured {
         }
         let r = p[t + h] / p[t] - 1.0;
         Some(match &self.short {
-            Some(q) => r - (q[t + h] / q[t] - 1.0),
+            Some(q) => {
+                let s = q[t + h] / q[t] - 1.0;
+                // Two legs that returned the same (the same daily returns compounded into two
+                // levels) differ by rounding only: their spread is zero, not a hit or a miss.
+                // The tolerance is the noise floor of a daily return for each bar compounded.
+                let noise =
+                    crate::stats::returns::NOISE_FLOOR * h as f64 * (1.0 + r.abs().max(s.abs()));
+                if (r - s).abs() <= noise {
+                    0.0
+                } else {
+                    r - s
+                }
+            }
             None => r,
         })
     }
@@ -399,6 +411,44 @@ mod tests {
         assert_eq!(m.forward(0, 3), Some(0.2 - 0.2));
         assert!((m.forward(1, 1).unwrap() - (99.0 / 110.0 - 1.0 - 0.1)).abs() < 1e-15);
         assert_eq!(m.forward(1, 3), None);
+    }
+
+    #[test]
+    fn a_spread_of_equal_returns_is_zero() {
+        // Two levels compounding the same daily returns from different starting values: their
+        // ratios differ by rounding on some days, but the spread is exactly zero on every day.
+        let rets: Vec<f64> = (0..500).map(|i| 0.013 * ((i as f64) * 0.7).sin()).collect();
+        let level = |start: f64| {
+            let mut v = vec![start];
+            for r in &rets {
+                v.push(v[v.len() - 1] * (1.0 + r));
+            }
+            v
+        };
+        let m = Measured {
+            long: level(100.0),
+            short: Some(level(37.3)),
+        };
+        let naive = (0..500)
+            .filter(|&t| {
+                let (p, q) = (&m.long, m.short.as_ref().unwrap());
+                (p[t + 1] / p[t] - 1.0) - (q[t + 1] / q[t] - 1.0) != 0.0
+            })
+            .count();
+        assert!(naive > 0, "the residue this test is about");
+        for h in [1, 5, 20, 250] {
+            for t in 0..500 - h {
+                assert_eq!(m.forward(t, h), Some(0.0), "t {t} h {h}");
+            }
+        }
+        // A real difference stays.
+        let mut short = level(37.3);
+        short[10] *= 1.0 + 1e-9;
+        let m = Measured {
+            long: level(100.0),
+            short: Some(short),
+        };
+        assert!(m.forward(9, 1).unwrap() != 0.0);
     }
 
     #[test]

@@ -439,6 +439,118 @@ pub fn compile(s: &Strategy) -> Result<Plan> {
     compile_with(s, &[])
 }
 
+/// Which of the strategy's assets and series something reads: an expression of a signal, a
+/// rule, a regime or an extra expression (`plan`), a rule's weights or selection, a benchmark's
+/// weights, or a synthetic fund built on it (an underlying counts when its fund does).
+/// `also` are assets a command needs besides (an event study's measured assets).
+pub fn used(s: &Strategy, plan: &Plan, also: &[usize]) -> (Vec<bool>, Vec<bool>) {
+    let mut assets = vec![false; s.assets.len()];
+    let mut series = vec![false; s.series.len()];
+    let index = |name: &str| s.assets.iter().position(|a| a.name == name);
+    let mut nodes: Vec<&Node> = plan.signals.iter().map(|(_, n)| n).collect();
+    nodes.extend(plan.regimes.iter().map(|(_, n)| n));
+    nodes.extend(plan.extra.iter());
+    for r in &plan.rules {
+        nodes.extend(r.when.iter());
+        if let Target::Select { candidates, .. } = &r.target {
+            for (a, n) in candidates {
+                assets[a.0] = true;
+                nodes.push(n);
+            }
+        }
+    }
+    while let Some(n) = nodes.pop() {
+        match n {
+            Node::Asset(a) => assets[a.0] = true,
+            Node::Series(x) => series[x.0] = true,
+            Node::Const(_) | Node::Signal(_) | Node::Calendar(_) => {}
+            Node::Neg(a) | Node::Not(a) => nodes.push(a),
+            Node::Bin(_, a, b) => {
+                nodes.push(a);
+                nodes.push(b);
+            }
+            Node::Call(_, args, _) => nodes.extend(args.iter()),
+        }
+    }
+    let named = s
+        .rules
+        .iter()
+        .flat_map(|r| r.weights.iter().map(|(n, _)| n.as_str()))
+        .chain(s.rules.iter().flat_map(|r| {
+            r.select
+                .iter()
+                .flat_map(|sel| sel.from.iter().map(String::as_str))
+        }))
+        .chain(
+            s.benchmarks
+                .iter()
+                .flat_map(|b| b.weights.iter().map(|(n, _)| n.as_str())),
+        );
+    for n in named {
+        if let Some(i) = index(n) {
+            assets[i] = true;
+        }
+    }
+    for &i in also {
+        assets[i] = true;
+    }
+    // A used synthetic fund uses its underlying (chains of them too).
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (i, a) in s.assets.iter().enumerate() {
+            let under = a.synthetic.as_ref().and_then(|syn| index(&syn.underlying));
+            if let (true, Some(j)) = (assets[i], under) {
+                if !assets[j] {
+                    assets[j] = true;
+                    changed = true;
+                }
+            }
+        }
+    }
+    (assets, series)
+}
+
+/// The strategy without the assets and series nothing uses (see [`used`]), each left out with a
+/// warning at its place in the file, so that an unused declaration cannot move the calendar,
+/// the warm-up or any check. At least one asset is kept. `None` when everything is used.
+pub fn prune(s: &Strategy, plan: &Plan, also: &[usize]) -> Option<Strategy> {
+    let (mut assets, series) = used(s, plan, also);
+    if !assets.iter().any(|u| *u) {
+        assets.fill(true);
+    }
+    if assets.iter().all(|u| *u) && series.iter().all(|u| *u) {
+        return None;
+    }
+    let mut out = s.clone();
+    let why = "declared but used by no signal, rule, regime, benchmark or synthetic fund: left out, so it does not limit the calendar or the warm-up";
+    for (a, used) in s.assets.iter().zip(&assets) {
+        if !used {
+            let d = s.diag(
+                &a.span,
+                &format!("assets.{}", a.name),
+                format!("asset {why}"),
+            );
+            out.warnings.push(d);
+        }
+    }
+    for (x, used) in s.series.iter().zip(&series) {
+        if !used {
+            let d = s.diag(
+                &x.span,
+                &format!("series.{}", x.name),
+                format!("series {why}"),
+            );
+            out.warnings.push(d);
+        }
+    }
+    let mut keep = assets.iter();
+    out.assets.retain(|_| *keep.next().unwrap_or(&true));
+    let mut keep = series.iter();
+    out.series.retain(|_| *keep.next().unwrap_or(&true));
+    Some(out)
+}
+
 /// [`compile`], plus `extra` expressions compiled in the same namespace into `Plan::extra`
 /// (evaluated by [`crate::signal::eval_extra`]).
 pub fn compile_with(s: &Strategy, extra: &[ExprSrc]) -> Result<Plan> {

@@ -18,25 +18,17 @@ fn opt(v: Option<f64>) -> String {
 /// `events.csv`: one row per event: date, the condition's inputs, forward returns (empty when
 /// the data end before the horizon).
 pub fn events_csv(s: &Study) -> String {
-    let mut out = String::from("date");
-    for n in &s.input_names {
-        let _ = write!(out, ",\"{}\"", n.replace('"', "\"\""));
-    }
-    for h in &s.horizons {
-        let _ = write!(out, ",fwd_{}", h.horizon);
-    }
-    out.push('\n');
+    let mut head = vec!["date".to_string()];
+    head.extend(s.input_names.iter().cloned());
+    head.extend(s.horizons.iter().map(|h| format!("fwd_{}", h.horizon)));
+    let mut c = super::csv::Csv::text(head);
     for e in &s.events {
-        out.push_str(&e.date);
-        for v in &e.inputs {
-            let _ = write!(out, ",{}", num(*v));
-        }
-        for f in &e.forward {
-            let _ = write!(out, ",{}", opt(*f));
-        }
-        out.push('\n');
+        let mut row = vec![e.date.clone()];
+        row.extend(e.inputs.iter().map(|v| num(*v)));
+        row.extend(e.forward.iter().map(|f| opt(*f)));
+        c.put(row);
     }
-    out
+    c.into_string()
 }
 
 pub fn summary_json(s: &Study) -> String {
@@ -84,13 +76,13 @@ pub fn text(s: &Study) -> String {
     let _ = writeln!(out, "{}: {}", s.name, s.condition);
     let _ = writeln!(
         out,
-        "{} to {} ({} bars): the condition held on {} days; {} events with a cooldown of {} bars. Measured: {measure}.\n",
+        "{} to {} ({}): the condition held on {}; {} with a cooldown of {}. Measured: {measure}.\n",
         s.start,
         s.end,
-        s.bars,
-        s.condition_days,
-        s.events.len(),
-        s.cooldown
+        super::count(s.bars, "bar", "bars"),
+        super::count(s.condition_days, "day", "days"),
+        super::count(s.events.len(), "event", "events"),
+        super::count(s.cooldown, "bar", "bars")
     );
     let _ = write!(out, "{:10}", "date");
     for n in &s.input_names {
@@ -145,9 +137,7 @@ pub fn text(s: &Study) -> String {
                 (Some(a), Some(c)) => format!("[{}, {}]", pct_opt(Some(a)), pct_opt(Some(c))),
                 _ => "n/a".into(),
             },
-            h.p_value
-                .map(|p| format!("{p:.3}"))
-                .unwrap_or_else(|| "n/a".into())
+            h.p_value.map_or_else(|| "n/a".into(), super::p_text)
         );
     }
     let _ = writeln!(

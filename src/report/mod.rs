@@ -2,11 +2,14 @@
 //! A run's folder is written whole into a temporary sibling folder and renamed into place, so a
 //! failure never leaves half a result.
 
+pub mod csv;
 pub mod events;
+pub mod folder;
 pub mod html;
 pub mod regimes;
 pub mod sweep;
 
+use self::csv::Csv;
 use crate::data::Panel;
 use crate::date;
 use crate::error::{Error, Result};
@@ -16,7 +19,7 @@ use crate::spec::Strategy;
 use crate::stats::{self, Stats};
 use serde::Serialize;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Version of the `stats.json` layout (see `docs/output.md`).
 pub const STATS_SCHEMA: &str = "rotor.stats/2";
@@ -41,6 +44,9 @@ pub struct Calendar {
     pub warmup_from: Option<String>,
     /// The first date on which the rules were known, so a decision could be made (`None`: never).
     pub first_decision: Option<String>,
+    /// The date of the strategy's first fill (`None`: it never traded).
+    #[serde(default)]
+    pub first_invested: Option<String>,
 }
 
 impl Calendar {
@@ -53,6 +59,7 @@ impl Calendar {
             warmup_bars: panel.warmup,
             warmup_from: panel.history_start().map(date::format),
             first_decision: run.first_known.map(|t| date::format(panel.dates[t])),
+            first_invested: run.trades.first().map(|t| date::format(panel.dates[t.bar])),
         }
     }
 
@@ -61,17 +68,24 @@ impl Calendar {
     pub fn warmup_text(&self) -> String {
         let mut out = match &self.warmup_from {
             Some(from) => format!(
-                "warm-up: {} bars of history before {} (from {from})\n",
-                self.warmup_bars, self.start
+                "warm-up: {} of history before {} (from {from})\n",
+                count(self.warmup_bars, "bar", "bars"),
+                self.start
             ),
             None => format!("warm-up: none (no history before {})\n", self.start),
         };
         match &self.first_decision {
             Some(d) if *d == self.start => {}
-            Some(d) => out.push_str(&format!(
-                "NOTE: the rules were unknown on {} (not enough history for their lookbacks): the strategy held cash until {d}, the first bar a decision could be made\n",
-                self.start
-            )),
+            Some(d) => {
+                let invested = match &self.first_invested {
+                    Some(f) => format!("the strategy held cash until its first fill on {f}"),
+                    None => "the strategy never traded".into(),
+                };
+                out.push_str(&format!(
+                    "NOTE: the rules were unknown on {} (not enough history for their lookbacks): the first bar a decision could be made was {d}, and {invested}\n",
+                    self.start
+                ))
+            }
             None => out.push_str(
                 "NOTE: the rules were never known (not enough history for their lookbacks): the strategy held cash throughout\n",
             ),
@@ -196,6 +210,43 @@ pub fn stats_json(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Repo
     s
 }
 
+/// Escapes text for XML, SVG and HTML content and attributes (the one escaping function of the
+/// report, the charts and `rotor check --format junit`). Characters XML 1.0 cannot hold (control
+/// characters other than tab and line breaks) become U+FFFD.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `n` and a noun, singular for one ("1 bar", "2 bars", "1 strategy", "3 strategies").
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A p-value with 3 decimals; one below 0.0005 (the bootstrap's floor 1/(samples + 1) for 2,000
+/// samples is 0.0005) is "< 0.001", never "0.000".
+pub fn p_text(p: f64) -> String {
+    if !p.is_finite() {
+        "n/a".into()
+    } else if p < 0.0005 {
+        "< 0.001".into()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
 /// A number for CSV files: shortest round-trip form, empty when undefined.
 pub(crate) fn num(v: f64) -> String {
     if v.is_finite() {
@@ -206,64 +257,61 @@ pub(crate) fn num(v: f64) -> String {
 }
 
 pub fn equity_csv(panel: &Panel, runs: &Runs) -> String {
-    let mut s = String::from("date,equity,cash,drawdown,cash_return");
-    for (n, _) in &runs.benchmarks {
-        let _ = write!(s, ",{n}");
-    }
-    s.push('\n');
+    let mut head: Vec<&str> = vec!["date", "equity", "cash", "drawdown", "cash_return"];
+    head.extend(runs.benchmarks.iter().map(|(n, _)| n.as_str()));
+    let mut c = Csv::text(head);
     let dd = stats::drawdown::series(&runs.strategy.equity);
     for (t, d) in dd.iter().enumerate() {
-        let _ = write!(
-            s,
-            "{},{},{},{},{}",
+        let mut row = vec![
             date::format(panel.dates[t]),
             num(runs.strategy.equity[t]),
             num(runs.strategy.cash[t]),
             num(*d),
-            num(panel.cash_ret[t])
-        );
-        for (_, b) in &runs.benchmarks {
-            let _ = write!(s, ",{}", num(b.equity[t]));
-        }
-        s.push('\n');
+            num(panel.cash_ret[t]),
+        ];
+        row.extend(runs.benchmarks.iter().map(|(_, b)| num(b.equity[t])));
+        c.put(row);
     }
-    s
+    c.into_string()
 }
 
 pub fn weights_csv(panel: &Panel, run: &RunResult) -> String {
     let k = run.n_assets;
-    let mut s = String::from("date");
-    for n in &panel.asset_names {
-        let _ = write!(s, ",{n}");
-    }
-    s.push_str(",cash\n");
+    let mut head: Vec<&str> = vec!["date"];
+    head.extend(panel.asset_names.iter().map(String::as_str));
+    head.push("cash");
+    let mut c = Csv::text(head);
     for t in 0..panel.len() {
-        let row = &run.weights[t * k..(t + 1) * k];
-        let _ = write!(s, "{}", date::format(panel.dates[t]));
-        for w in row {
-            let _ = write!(s, ",{}", num(*w));
-        }
-        let _ = writeln!(s, ",{}", num(run.cash[t] / run.equity[t]));
+        let mut row = vec![date::format(panel.dates[t])];
+        row.extend(run.weights[t * k..(t + 1) * k].iter().map(|w| num(*w)));
+        row.push(num(run.cash[t] / run.equity[t]));
+        c.put(row);
     }
-    s
+    c.into_string()
 }
 
 pub fn trades_csv(panel: &Panel, run: &RunResult) -> String {
-    let mut s = String::from("date,asset,quantity,price,notional,commission,slippage\n");
+    let mut c = Csv::text([
+        "date",
+        "asset",
+        "quantity",
+        "price",
+        "notional",
+        "commission",
+        "slippage",
+    ]);
     for tr in &run.trades {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{}",
+        c.put([
             date::format(panel.dates[tr.bar]),
-            panel.asset_names[tr.asset.0],
+            panel.asset_names[tr.asset.0].clone(),
             num(tr.quantity),
             num(tr.price),
             num(tr.quantity * tr.price),
             num(tr.commission),
-            num(tr.slippage)
-        );
+            num(tr.slippage),
+        ]);
     }
-    s
+    c.into_string()
 }
 
 pub fn write_file(dir: &Path, name: &str, text: &str) -> Result<()> {
@@ -286,36 +334,6 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
         .map_err(|e| Error::io(format!("cannot replace {}", path.display()), e))
 }
 
-/// Fills a folder atomically: `fill` writes into a temporary folder beside `out`, which then
-/// replaces `out`. On failure nothing of the new folder remains and `out` is untouched.
-pub fn write_dir_atomically(out: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)
-        .map_err(|e| Error::io(format!("cannot create folder {}", parent.display()), e))?;
-    let leaf = out.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp: PathBuf = parent.join(format!(".{leaf}.tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp)
-        .map_err(|e| Error::io(format!("cannot create folder {}", tmp.display()), e))?;
-    if let Err(e) = fill(&tmp) {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    // Swap the new folder in: move the old one aside first so `out` is never half-written.
-    let old = parent.join(format!(".{leaf}.old-{}", std::process::id()));
-    if out.exists() {
-        std::fs::rename(out, &old)
-            .map_err(|e| Error::io(format!("cannot replace {}", out.display()), e))?;
-    }
-    std::fs::rename(&tmp, out)
-        .map_err(|e| Error::io(format!("cannot move results into {}", out.display()), e))?;
-    let _ = std::fs::remove_dir_all(&old);
-    Ok(())
-}
-
 /// Which optional files a command writes besides its data files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Outputs {
@@ -334,7 +352,7 @@ pub fn write_outputs(
     report: &Report,
     files: Outputs,
 ) -> Result<()> {
-    write_dir_atomically(out, |tmp| {
+    folder::write_dir_atomically(out, "run", |tmp| {
         write_file(
             tmp,
             "stats.json",
@@ -386,16 +404,32 @@ pub fn write_outputs(
 /// A fraction as a percentage with 2 decimals for the terminal, "n/a" when undefined.
 pub(crate) fn pct(v: f64) -> String {
     if v.is_finite() {
-        format!("{:.2}%", v * 100.0)
+        format!("{}%", decimals(v * 100.0, 2))
     } else {
         "n/a".into()
     }
 }
 
+/// `v` with `places` decimals; a value that rounds to zero is "0.00", never "-0.00".
+pub(crate) fn decimals(v: f64, places: usize) -> String {
+    let s = format!("{v:.places$}");
+    if printed_zero(&s) {
+        s.trim_start_matches('-').to_string()
+    } else {
+        s
+    }
+}
+
+/// Whether a number's text shows zero (every digit 0): such a cell is neutral, not coloured.
+pub(crate) fn printed_zero(text: &str) -> bool {
+    text.chars().any(|c| c.is_ascii_digit())
+        && text.chars().all(|c| !c.is_ascii_digit() || c == '0')
+}
+
 /// A number with `decimals` decimals for the terminal, "n/a" when undefined.
-pub(crate) fn fixed(v: f64, decimals: usize) -> String {
+pub(crate) fn fixed(v: f64, places: usize) -> String {
     if v.is_finite() {
-        format!("{v:.decimals$}")
+        decimals(v, places)
     } else {
         "n/a".into()
     }
@@ -504,22 +538,25 @@ pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report)
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{}: {} to {}, {} bars ({:.1} years){}",
+        "{}: {} to {}, {} ({:.1} years){}",
         strategy.name,
         date::format(panel.dates[0]),
         date::format(panel.dates[panel.len() - 1]),
-        panel.len(),
+        count(panel.len(), "bar", "bars"),
         report.strategy.years,
         if panel.dropped_dates > 0 {
             format!(
-                ", {} dates not shared by all assets dropped",
-                panel.dropped_dates
+                ", {} not shared by all assets dropped",
+                count(panel.dropped_dates, "date", "dates")
             )
         } else {
             String::new()
         }
     );
     out.push_str(&Calendar::of(panel, &runs.strategy).warmup_text());
+    for w in &strategy.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
     for c in &panel.synthetic {
         let _ = writeln!(out, "{}", c.line());
     }

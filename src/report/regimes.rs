@@ -49,19 +49,18 @@ pub fn checked(row: &Regime) -> Vec<(&'static str, f64)> {
 
 /// `date,<regime>...`: 1 where the regime held at the close, else 0.
 pub fn csv(panel: &Panel, held: &Held) -> String {
-    let mut s = String::from("date");
-    for (n, _, _) in held {
-        let _ = write!(s, ",{n}");
-    }
-    s.push('\n');
+    let mut head = vec!["date"];
+    head.extend(held.iter().map(|(n, _, _)| n.as_str()));
+    let mut c = super::csv::Csv::text(head);
     for t in 0..panel.len() {
-        let _ = write!(s, "{}", date::format(panel.dates[t]));
-        for (_, _, h) in held {
-            s.push_str(if h[t] { ",1" } else { ",0" });
-        }
-        s.push('\n');
+        let mut row = vec![date::format(panel.dates[t])];
+        row.extend(
+            held.iter()
+                .map(|(_, _, h)| if h[t] { "1" } else { "0" }.to_string()),
+        );
+        c.put(row);
     }
-    s
+    c.into_string()
 }
 
 /// A warning for each regime that holds on no day of the run, naming its place in the strategy

@@ -1,9 +1,10 @@
 //! Outputs of `rotor sweep` and `rotor walkforward`.
 
+use super::csv::Csv;
 use super::{fixed, num, pct, write_file};
 use crate::data::load::{OutColumn, ParquetStream};
 use crate::date;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::plot;
 use crate::stats::{Headline, Metric};
 use crate::sweep::collect::{bin_of, bin_starts, bins};
@@ -17,63 +18,37 @@ use std::path::Path;
 /// file per call): one row per variant, its id, its swept values and every headline metric.
 pub struct RowWriter<'a> {
     sweep: &'a Sweep,
-    csv: std::io::BufWriter<std::fs::File>,
-    csv_path: std::path::PathBuf,
+    csv: Csv<std::io::BufWriter<std::fs::File>>,
     parquet: ParquetStream,
 }
 
 impl<'a> RowWriter<'a> {
     pub fn create(dir: &Path, sweep: &'a Sweep) -> Result<RowWriter<'a>> {
-        let csv_path = dir.join("sweep.csv");
-        let file = std::fs::File::create(&csv_path)
-            .map_err(|e| Error::io(format!("cannot write {}", csv_path.display()), e))?;
-        let mut w = RowWriter {
+        let mut head = vec!["variant".to_string()];
+        head.extend(sweep.axes.iter().map(|a| a.path.clone()));
+        head.extend(Metric::ALL.iter().map(|c| c.to_string()));
+        Ok(RowWriter {
             sweep,
-            csv: std::io::BufWriter::new(file),
-            csv_path,
+            csv: Csv::create(&dir.join("sweep.csv"), head)?,
             parquet: ParquetStream::create(&dir.join("sweep.parquet")),
-        };
-        let mut head = String::from("variant");
-        for a in &sweep.axes {
-            let _ = write!(head, ",{}", a.path);
-        }
-        for c in Metric::ALL {
-            let _ = write!(head, ",{c}");
-        }
-        head.push('\n');
-        w.put(&head)?;
-        Ok(w)
-    }
-
-    fn put(&mut self, text: &str) -> Result<()> {
-        use std::io::Write;
-        self.csv
-            .write_all(text.as_bytes())
-            .map_err(|e| Error::io(format!("cannot write {}", self.csv_path.display()), e))
+        })
     }
 
     /// The rows of variants `ids`.
     pub fn write(&mut self, ids: &[usize], rows: &[Headline]) -> Result<()> {
-        let mut s = String::new();
+        let mut row: Vec<String> = Vec::new();
         for (&i, h) in ids.iter().zip(rows) {
-            let _ = write!(s, "{i}");
-            for x in &self.sweep.variants[i] {
-                let _ = write!(s, ",{}", num(*x));
-            }
-            for c in Metric::ALL {
-                let _ = write!(s, ",{}", num(c.of(h)));
-            }
-            s.push('\n');
+            row.clear();
+            row.push(i.to_string());
+            row.extend(self.sweep.variants[i].iter().map(|x| num(*x)));
+            row.extend(Metric::ALL.iter().map(|c| num(c.of(h))));
+            self.csv.row(&row)?;
         }
-        self.put(&s)?;
         self.parquet.write(columns(self.sweep, ids, rows))
     }
 
-    pub fn finish(mut self) -> Result<()> {
-        use std::io::Write;
-        self.csv
-            .flush()
-            .map_err(|e| Error::io(format!("cannot write {}", self.csv_path.display()), e))?;
+    pub fn finish(self) -> Result<()> {
+        self.csv.finish()?;
         self.parquet.finish(columns(self.sweep, &[], &[]))
     }
 }
@@ -242,9 +217,9 @@ pub fn summary_text(r: &SweepReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{}: {} variants ({} before constraints), ranked by {}",
+        "{}: {} ({} before constraints), ranked by {}",
         r.strategy,
-        r.sweep.variants.len(),
+        super::count(r.sweep.variants.len(), "variant", "variants"),
         r.sweep.product,
         r.rank_by
     );
@@ -274,15 +249,23 @@ pub fn summary_text(r: &SweepReport) -> String {
         );
     }
     let d = r.distribution;
+    // The ranking metric in the unit the table above prints it in.
+    let v = |x: f64| {
+        if r.rank_by.is_fraction() {
+            pct(x)
+        } else {
+            fixed(x, 3)
+        }
+    };
     let _ = writeln!(
         s,
         "\n{} over all variants: mean {}, median {}, 5%-95% {} to {}; the winner's {} is {} standard deviations above the mean",
         d.metric,
-        fixed(d.mean, 3),
-        fixed(d.median, 3),
-        fixed(d.p05, 3),
-        fixed(d.p95, 3),
-        fixed(d.winner, 3),
+        v(d.mean),
+        v(d.median),
+        v(d.p05),
+        v(d.p95),
+        v(d.winner),
         fixed(d.winner_z, 3)
     );
     let h = r.honesty;
@@ -299,32 +282,44 @@ pub fn summary_text(r: &SweepReport) -> String {
 }
 
 pub fn windows_csv(wf: &WalkForward, sw: &Sweep) -> String {
-    let mut s = String::from("window,train_start,train_end,test_start,test_end,variant");
-    for a in &sw.axes {
-        let _ = write!(s, ",{}", a.path);
-    }
-    let _ = writeln!(s, ",train_{m},test_{m}", m = wf.metric);
+    let mut head: Vec<String> = [
+        "window",
+        "train_start",
+        "train_end",
+        "test_start",
+        "test_end",
+        "variant",
+    ]
+    .map(String::from)
+    .to_vec();
+    head.extend(sw.axes.iter().map(|a| a.path.clone()));
+    head.push(format!("train_{}", wf.metric));
+    head.push(format!("test_{}", wf.metric));
+    let mut c = Csv::text(head);
     for (k, w) in wf.windows.iter().enumerate() {
-        let _ = write!(
-            s,
-            "{k},{},{},{},{},{}",
-            w.train_start, w.train_end, w.test_start, w.test_end, w.variant
-        );
-        for x in &w.params {
-            let _ = write!(s, ",{}", num(*x));
-        }
-        let _ = writeln!(s, ",{},{}", num(w.train_metric), num(w.test_metric));
+        let mut row = vec![
+            k.to_string(),
+            w.train_start.to_string(),
+            w.train_end.to_string(),
+            w.test_start.to_string(),
+            w.test_end.to_string(),
+            w.variant.to_string(),
+        ];
+        row.extend(w.params.iter().map(|x| num(*x)));
+        row.push(num(w.train_metric));
+        row.push(num(w.test_metric));
+        c.put(row);
     }
-    s
+    c.into_string()
 }
 
 pub fn write_walkforward(dir: &Path, strategy: &str, wf: &WalkForward, sw: &Sweep) -> Result<()> {
     write_file(dir, "windows.csv", &windows_csv(wf, sw))?;
-    let mut eq = String::from("date,equity\n");
+    let mut eq = Csv::text(["date", "equity"]);
     for (d, e) in wf.dates.iter().zip(&wf.equity) {
-        let _ = writeln!(eq, "{},{}", date::format(*d), num(*e));
+        eq.put([date::format(*d), num(*e)]);
     }
-    write_file(dir, "oos_equity.csv", &eq)?;
+    write_file(dir, "oos_equity.csv", &eq.into_string())?;
     let v = serde_json::json!({
         "schema": "rotor.walkforward/1",
         "engine": { "name": "rotor", "version": env!("CARGO_PKG_VERSION") },
@@ -399,17 +394,13 @@ pub fn walkforward_text(strategy: &str, wf: &WalkForward, sw: &Sweep) -> String 
 
 /// `top_equity.csv`: the equity curves of the best variants, one column per variant.
 pub fn curves_csv(dates: &[crate::date::Date], curves: &[(usize, Vec<f64>)]) -> String {
-    let mut s = String::from("date");
-    for (i, _) in curves {
-        let _ = write!(s, ",variant_{i}");
-    }
-    s.push('\n');
+    let mut head = vec!["date".to_string()];
+    head.extend(curves.iter().map(|(i, _)| format!("variant_{i}")));
+    let mut c = Csv::text(head);
     for (t, d) in dates.iter().enumerate() {
-        s.push_str(&date::format(*d));
-        for (_, c) in curves {
-            let _ = write!(s, ",{}", num(c[t]));
-        }
-        s.push('\n');
+        let mut row = vec![date::format(*d)];
+        row.extend(curves.iter().map(|(_, curve)| num(curve[t])));
+        c.put(row);
     }
-    s
+    c.into_string()
 }

@@ -258,7 +258,7 @@ pub(crate) fn named<T>(
 
 /// The entries of a table whose keys are names usable in expressions, each name checked:
 /// (name with its place, value, key path).
-fn entries<'t>(
+pub(crate) fn entries<'t>(
     cx: &mut Cx,
     t: &Table<'t>,
     section: &str,
@@ -313,12 +313,13 @@ fn read_source(cx: &mut Cx, t: &mut Table, allow_rate: bool) -> Option<Source> {
     }
     let (file, span) = file?;
     Some(Source {
-        file: PathBuf::from(file),
+        file: super::data_path(cx.path, &file),
         column: column?.0,
         date_column,
         kind,
         unit,
         span,
+        key: t.path("file"),
     })
 }
 
@@ -519,6 +520,7 @@ fn placeholder_source(span: Range<usize>) -> Source {
         kind: SeriesKind::Price,
         unit: Unit::Decimal,
         span,
+        key: String::new(),
     }
 }
 
@@ -561,12 +563,13 @@ pub(crate) fn read_series(cx: &mut Cx, top: &mut Table) -> Vec<SeriesSpec> {
             out.push(SeriesSpec {
                 name: name.get_ref().clone(),
                 source: Source {
-                    file: PathBuf::from(file),
+                    file: super::data_path(cx.path, &file),
                     column,
                     date_column,
                     kind: SeriesKind::Price,
                     unit: Unit::Decimal,
                     span,
+                    key: join(&key, "file"),
                 },
                 lag_days,
                 max_stale_days,

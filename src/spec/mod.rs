@@ -39,8 +39,70 @@ const STRATEGY_KEYS: &[&str] = &[
     "regimes",
 ];
 
-/// Reads and checks a strategy file. Relative data paths are resolved against the current
-/// directory (rotor is run from the project root, like the shipped strategies assume).
+/// Where a data file a strategy (or event file) names is read from, so that a strategy runs the
+/// same from any working folder. An absolute path is used as written. A relative path resolves
+/// against the strategy's project folder ([`project_dir`]); when it is missing there but exists
+/// relative to the working folder, that one is used (as before project folders existed).
+pub fn data_path(strategy: &Path, file: &str) -> PathBuf {
+    let rel = Path::new(file);
+    if rel.is_absolute() {
+        return rel.to_path_buf();
+    }
+    match project_dir(strategy) {
+        Some(base) if base.join(rel).exists() || !rel.exists() => base.join(rel),
+        _ => rel.to_path_buf(),
+    }
+}
+
+/// The project folder of a strategy file: the nearest folder, from the strategy's own folder
+/// upwards (the filesystem root excluded), that holds a `rotor.toml` file or a `data/` folder;
+/// `None` when there is none (relative paths then resolve against the working folder). Given
+/// relative to the working folder when it is inside it (`""` for the working folder itself).
+pub fn project_dir(strategy: &Path) -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?.canonicalize().ok()?;
+    let dir = strategy.parent()?;
+    let abs = if dir.as_os_str().is_empty() {
+        cwd.clone()
+    } else {
+        dir.canonicalize().ok()?
+    };
+    let found = abs
+        .ancestors()
+        .filter(|a| a.parent().is_some())
+        .find(|a| a.join("rotor.toml").is_file() || a.join("data").is_dir())?;
+    Some(match found.strip_prefix(&cwd) {
+        Ok(inside) => inside.to_path_buf(),
+        Err(_) => found.to_path_buf(),
+    })
+}
+
+/// The two kinds of TOML file rotor reads besides baselines: told apart by their tables, so a
+/// command given the other kind says so instead of listing its keys as unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// `[[rules]]` (and maybe `[sweep]`): `run`, `sweep`, `walkforward`, `check`.
+    Strategy,
+    /// `[event]`: `rotor events`.
+    Events,
+}
+
+impl FileKind {
+    /// An event file has an `[event]` table and no `[[rules]]`; anything else (a file that does
+    /// not parse included) is read as a strategy, whose reader reports its problems.
+    pub fn of(text: &str) -> FileKind {
+        match text.parse::<toml::Table>() {
+            Ok(t) if t.contains_key("event") && !t.contains_key("rules") => FileKind::Events,
+            _ => FileKind::Strategy,
+        }
+    }
+
+    /// The kind of the file at `path` (a strategy when it cannot be read: its reader says why).
+    pub fn of_file(path: &Path) -> FileKind {
+        std::fs::read_to_string(path).map_or(FileKind::Strategy, |t| FileKind::of(&t))
+    }
+}
+
+/// Reads and checks a strategy file. Relative data paths are resolved as [`data_path`] says.
 pub fn load(path: &Path) -> Result<Strategy> {
     parse(path, &read(path)?)
 }

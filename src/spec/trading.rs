@@ -142,8 +142,9 @@ pub(crate) fn read_benchmarks(cx: &mut Cx, top: &mut Table) -> Vec<BenchmarkSpec
         return vec![];
     };
     let mut out = Vec::new();
-    for (k, node) in t.entries {
-        let key = join("benchmarks", k.get_ref());
+    // A benchmark's name becomes a column of equity.csv and a series of the charts: the same
+    // name check as assets, signals and regimes.
+    for (k, node, key) in super::common::entries(cx, &t, "benchmarks", "benchmark") {
         match node.get_ref() {
             Value::String(asset) => out.push(BenchmarkSpec {
                 name: k.get_ref().clone(),

@@ -51,6 +51,7 @@ pub enum MissingPolicy {
 /// Where a column of numbers comes from.
 #[derive(Debug, Clone, Serialize)]
 pub struct Source {
+    /// The data file, resolved as [`crate::spec::data_path`] says.
     pub file: PathBuf,
     pub column: String,
     pub date_column: String,
@@ -58,6 +59,9 @@ pub struct Source {
     pub unit: Unit,
     #[serde(skip)]
     pub span: Range<usize>,
+    /// The full key of `file` (`assets.iwm.file`), for messages.
+    #[serde(skip)]
+    pub key: String,
 }
 
 /// A traded asset.
@@ -336,6 +340,10 @@ pub struct Strategy {
     pub path: PathBuf,
     #[serde(skip)]
     pub text: String,
+    /// Problems that do not stop a run (an unused declaration), with their place in the file:
+    /// printed as `warning:` lines by `run` and `validate`.
+    #[serde(skip)]
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Writes name/value pairs as a JSON object, in file order.
@@ -383,7 +391,29 @@ impl Strategy {
             regimes: vec![],
             path: path.to_path_buf(),
             text: text.to_owned(),
+            warnings: vec![],
         }
+    }
+
+    /// Every data source the strategy names, in file order: assets (a synthetic fund's splice,
+    /// none for a synthetic fund without one), series, the cash rate.
+    pub fn data_sources(&self) -> Vec<&Source> {
+        let assets = self
+            .assets
+            .iter()
+            .filter(|a| a.synthetic.as_ref().is_none_or(|s| s.spliced))
+            .map(|a| &a.source);
+        assets
+            .chain(self.series.iter().map(|s| &s.source))
+            .chain(self.cash.rate.iter())
+            .collect()
+    }
+
+    /// Every file a run of this strategy reads: the strategy itself and its data files.
+    pub fn input_files(&self) -> Vec<&Path> {
+        let mut out = vec![self.path.as_path()];
+        out.extend(self.data_sources().into_iter().map(|s| s.file.as_path()));
+        out
     }
 
     /// A diagnostic pointing at `span` of this strategy's file.

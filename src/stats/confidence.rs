@@ -71,6 +71,10 @@ pub struct Confidence {
 /// The [`LEVEL`] percentile interval of a statistic's bootstrap replicates (undefined ones
 /// left out), around its actual `value`.
 pub fn percentile_interval(value: f64, mut replicates: Vec<f64>) -> Interval {
+    // No interval around a number that is undefined (a ratio of rounding noise).
+    if value.is_nan() {
+        replicates.clear();
+    }
     replicates.retain(|v| !v.is_nan());
     replicates.sort_by(f64::total_cmp);
     let tail = (1.0 - LEVEL) / 2.0;
@@ -105,7 +109,7 @@ fn replicate(x: &[f64], r: &[f64], years: f64, i: usize) -> (f64, f64) {
     let mean = sum / m;
     let var = (sum2 - sum * mean) / (m - 1.0);
     (
-        mean / var.sqrt() * BARS_PER_YEAR.sqrt(),
+        super::returns::over_deviation(mean, var.sqrt()) * BARS_PER_YEAR.sqrt(),
         growth.powf(1.0 / years) - 1.0,
     )
 }
@@ -132,7 +136,7 @@ pub fn bootstrap(r: &[f64], rf: &[f64], years: f64, value: (f64, f64)) -> Confid
     } else {
         (f64::NAN, f64::NAN)
     };
-    let per_bar = mean(&x) / stdev(&x);
+    let per_bar = super::returns::over_deviation(mean(&x), stdev(&x));
     Confidence {
         settings: Settings::of("circular block bootstrap of daily returns, percentile interval"),
         sharpe: interval(value.0, |p| p.0),

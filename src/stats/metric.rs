@@ -60,6 +60,15 @@ impl Metric {
         TimeInMarket,
     ];
 
+    /// A fraction the terminal prints as a percentage (a return, a volatility, a drawdown, a
+    /// share of time), as opposed to a ratio, a count or an amount.
+    pub fn is_fraction(self) -> bool {
+        matches!(
+            self,
+            TotalReturn | Cagr | Volatility | MaxDrawdown | UlcerIndex | TimeInMarket
+        )
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             TotalReturn => "total_return",

@@ -49,7 +49,12 @@ pub fn relative(name: &str, r: &[f64], b: &[f64], rf: &[f64]) -> Relative {
     let correlation = cov(r, b) / (stdev(r) * stdev(b));
     let active: Vec<f64> = r.iter().zip(b).map(|(x, y)| x - y).collect();
     let tracking_error = stdev(&active) * BARS_PER_YEAR.sqrt();
-    let information_ratio = mean(&active) * BARS_PER_YEAR / tracking_error;
+    // Undefined when the active returns are rounding residue (a strategy against itself).
+    let information_ratio = if stdev(&active) > super::returns::NOISE_FLOOR {
+        mean(&active) * BARS_PER_YEAR / tracking_error
+    } else {
+        f64::NAN
+    };
     let capture = |up: bool| {
         let (mut sr, mut sb, mut n) = (0.0, 0.0, 0usize);
         for (x, y) in r.iter().zip(b) {

@@ -6,6 +6,27 @@
 
 use crate::signal::BARS_PER_YEAR;
 
+/// The smallest deviation of daily returns that is not rounding residue: 16 x f64::EPSILON
+/// (3.6e-15 a bar, 5.6e-14 a year annualised).
+///
+/// A daily return is computed from a growth factor, `E_t / E_(t-1) - 1`, whose rounding error is
+/// of the order of the machine epsilon relative to the factor (about 1), so returns that are
+/// equal in exact arithmetic (cash held against the cash rate, a strategy held against its own
+/// benchmark) differ by up to a few epsilon. A ratio divided by a deviation at or below this
+/// floor (Sharpe, Sortino, information ratio, their rolling and regime versions, the bootstrap
+/// intervals and the PSR built on them) is undefined (`null`, "n/a"), not a number made of
+/// rounding noise. See docs/metrics.md.
+pub const NOISE_FLOOR: f64 = 16.0 * f64::EPSILON;
+
+/// `num / dev`, or NaN when the deviation `dev` is not above [`NOISE_FLOOR`] (or is undefined).
+pub fn over_deviation(num: f64, dev: f64) -> f64 {
+    if dev > NOISE_FLOOR {
+        num / dev
+    } else {
+        f64::NAN
+    }
+}
+
 /// Simple returns between consecutive equity values.
 pub fn simple_returns(equity: &[f64]) -> Vec<f64> {
     equity.windows(2).map(|w| w[1] / w[0] - 1.0).collect()
@@ -69,7 +90,7 @@ pub fn annual_volatility(r: &[f64]) -> f64 {
 /// Sharpe ratio: mean(r - rf) / stdev(r - rf) x sqrt(252), with rf the cash return of each bar.
 pub fn sharpe(r: &[f64], rf: &[f64]) -> f64 {
     let ex: Vec<f64> = r.iter().zip(rf).map(|(a, b)| a - b).collect();
-    mean(&ex) / stdev(&ex) * BARS_PER_YEAR.sqrt()
+    over_deviation(mean(&ex), stdev(&ex)) * BARS_PER_YEAR.sqrt()
 }
 
 /// Sortino ratio: mean(r - rf) / DD x sqrt(252), with downside deviation
@@ -77,7 +98,7 @@ pub fn sharpe(r: &[f64], rf: &[f64]) -> f64 {
 pub fn sortino(r: &[f64], rf: &[f64]) -> f64 {
     let ex: Vec<f64> = r.iter().zip(rf).map(|(a, b)| a - b).collect();
     let dd = (ex.iter().map(|v| v.min(0.0).powi(2)).sum::<f64>() / ex.len() as f64).sqrt();
-    mean(&ex) / dd * BARS_PER_YEAR.sqrt()
+    over_deviation(mean(&ex), dd) * BARS_PER_YEAR.sqrt()
 }
 
 #[cfg(test)]
@@ -118,5 +139,31 @@ mod tests {
         // Excess over a constant rf shifts the mean only.
         let rf = [0.01; 3];
         assert!((sharpe(&r, &rf) - (1.0 / 30.0 - 0.01) / sd * 252f64.sqrt()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn cash_against_its_own_rate_is_undefined_not_noise() {
+        // Cash compounding at a varying rate: the equity's returns equal the rate in exact
+        // arithmetic and differ from it by rounding only.
+        let rates: Vec<f64> = (0..500)
+            .map(|i| 1e-4 * (1.0 + (i as f64 * 0.37).sin()))
+            .collect();
+        let mut e = vec![10_000.0];
+        for q in &rates {
+            e.push(e[e.len() - 1] * (1.0 + q));
+        }
+        let r = simple_returns(&e);
+        let ex: Vec<f64> = r.iter().zip(&rates).map(|(a, b)| a - b).collect();
+        assert!(
+            ex.iter().any(|x| *x != 0.0),
+            "the residue this test is about"
+        );
+        assert!(ex.iter().all(|x| x.abs() < 1e-15));
+        assert!(sharpe(&r, &rates).is_nan());
+        assert!(sortino(&r, &rates).is_nan());
+        // One real move above the floor makes it defined again.
+        let mut r2 = r.clone();
+        r2[7] += 1e-6;
+        assert!(sharpe(&r2, &rates).is_finite());
     }
 }

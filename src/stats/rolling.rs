@@ -73,7 +73,7 @@ pub fn rolling(equity: &[f64], rf: &[f64], bench: Option<&[f64]>, w: usize) -> R
         let var = |s: f64, s2: f64| ((s2 - s * s / m) / (m - 1.0)).max(0.0);
         out.ret[t] = equity[t] / equity[t - w] - 1.0;
         out.vol[t] = var(sr, sr2).sqrt() * annual;
-        out.sharpe[t] = sx / m / var(sx, sx2).sqrt() * annual;
+        out.sharpe[t] = super::returns::over_deviation(sx / m, var(sx, sx2).sqrt()) * annual;
         if let Some(beta) = out.beta.as_mut() {
             beta[t] = (sxy - sx * sy / m) / (sy2 - sy * sy / m);
         }

@@ -48,6 +48,9 @@ pub struct Axis {
     /// Last segment, the name constraints use (`lookback`).
     pub name: String,
     pub values: Vec<f64>,
+    /// Set by a `--param` flag (else by the file's `[sweep]` table), for messages.
+    #[serde(skip)]
+    pub flag: bool,
 }
 
 impl Axis {
@@ -57,6 +60,7 @@ impl Axis {
             name: target.name(),
             target,
             values,
+            flag: false,
         }
     }
 
@@ -313,10 +317,10 @@ pub fn range_values(low: f64, high: f64, step: f64) -> std::result::Result<Vec<f
 
 /// Parses a `--param PATH=SPEC` flag: `SPEC` is `a..b`, `a..b:step` or `v1,v2,...`.
 pub fn parse_flag(flag: &str) -> std::result::Result<(String, Vec<f64>), String> {
-    let (path, spec) = flag.split_once('=').ok_or_else(|| {
-        format!("--param {flag}: expected PATH=VALUES, e.g. params.lookback=20..252:4")
-    })?;
-    let bad = |what: &str| format!("--param {flag}: {what}");
+    let (path, spec) = flag
+        .split_once('=')
+        .ok_or_else(|| format!("{flag}: expected PATH=VALUES, e.g. params.lookback=20..252:4"))?;
+    let bad = |what: &str| format!("{flag}: {what}");
     let num = |t: &str| {
         t.trim()
             .parse::<f64>()
@@ -406,21 +410,25 @@ impl Reader<'_> {
     /// column order), or adds one.
     fn flag(&mut self, f: &str, axes: &mut Vec<(Axis, Range<usize>)>) {
         let axis = parse_flag(f).and_then(|(path, values)| {
-            let axis = Axis::new(SweepPath::parse(self.s, &path)?, values);
+            let target = SweepPath::parse(self.s, &path).map_err(|m| format!("{f}: {m}"))?;
+            let axis = Axis {
+                flag: true,
+                ..Axis::new(target, values)
+            };
             match axis.invalid() {
-                Some(m) => Err(m),
+                Some(m) => Err(format!("{f}: {m}")),
                 None => Ok(axis),
             }
         });
         match axis {
             Ok(axis) => match axes.iter_mut().find(|(a, _)| a.path == axis.path) {
-                Some((a, _)) => a.values = axis.values,
+                Some((a, _)) => {
+                    a.values = axis.values;
+                    a.flag = true;
+                }
                 None => axes.push((axis, 0..0)),
             },
-            Err(m) if m.starts_with("--param") => self.diags.push(Diagnostic::new("--param", m)),
-            Err(m) => self
-                .diags
-                .push(Diagnostic::new("--param", format!("{f}: {m}"))),
+            Err(m) => self.diags.push(Diagnostic::new("--param", m)),
         }
     }
 
@@ -640,7 +648,8 @@ pub fn for_each_variant<T: Send>(
         .par_iter()
         .map(|members| {
             let first = apply(s, &sweep.axes, &sweep.variants[ids[members[0]]]);
-            let plan = plan::compile(&first)?;
+            let plan =
+                plan::compile(&first).map_err(|e| variant_error(e, sweep, ids[members[0]]))?;
             // With one schedule the variants read their rules on its bars only: the rules are
             // decided there (`signal::decide_at`), and the decision calendar is shared.
             let (decisions, calendar) = if schedule_varies {
@@ -694,6 +703,36 @@ pub fn for_each_variant<T: Send>(
         .into_iter()
         .map(|v| v.expect("every variant belongs to one group"))
         .collect())
+}
+
+/// A variant whose swept values make the strategy invalid (a lookback of 0, say): the
+/// strategy's own messages, then one naming the variant, its values and where they were set
+/// (`--param` or the `[sweep]` table).
+pub fn variant_error(e: Error, sweep: &Sweep, i: usize) -> Error {
+    let Error::Input(mut d) = e else {
+        return e;
+    };
+    let values: Vec<String> = sweep
+        .axes
+        .iter()
+        .zip(&sweep.variants[i])
+        .map(|(a, x)| {
+            let from = if a.flag { "--param" } else { "[sweep]" };
+            format!("{}={x} from {from}", a.path)
+        })
+        .collect();
+    let flagged = sweep.axes.iter().any(|a| a.flag);
+    let file = d.0.first().map(|x| x.file.clone()).unwrap_or_default();
+    let message = format!(
+        "variant {i} ({}) is not a valid strategy: its values fail the checks above",
+        values.join(", ")
+    );
+    d.push(if flagged {
+        Diagnostic::new("--param", message)
+    } else {
+        Diagnostic::new(file, message).key("sweep")
+    });
+    Error::Input(d)
 }
 
 /// Variant indices from best to worst by `metric` (NaN last; ties keep variant order).

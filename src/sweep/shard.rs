@@ -134,8 +134,8 @@ pub fn from_env(
     if let Some(n) = count_flag {
         if n != first.count {
             return Err(format!(
-                "--shard-count {n} conflicts with {first_name}, which says {} shards",
-                first.count
+                "--shard-count {n} conflicts with {first_name}, which says {}",
+                crate::report::count(first.count, "shard", "shards")
             ));
         }
     }

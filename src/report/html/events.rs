@@ -80,7 +80,7 @@ pub fn render(doc: &Value) -> Markup {
                     (num_cell(&p(&h["hit_rate"]), f(&h["hit_rate"]))) (num_cell(&p(&h["all_mean"]), f(&h["all_mean"])))
                     (num_cell(&p(&h["difference"]), f(&h["difference"])))
                     (num_cell(&p(&h["ci_low"]), f(&h["ci_low"]))) (num_cell(&p(&h["ci_high"]), f(&h["ci_high"])))
-                    (num_cell(&if h["p_value"].is_null() { "n/a".into() } else { fixed(f(&h["p_value"]), 3) }, f(&h["p_value"])))
+                    (num_cell(&if h["p_value"].is_null() { "n/a".into() } else { crate::report::p_text(f(&h["p_value"])) }, f(&h["p_value"])))
                 } } }
             } }
             p.muted { "Difference: mean after events minus mean over all days, with a " (fixed(f(&b["confidence"]) * 100.0, 0)) " % interval and a two-sided p-value from a "

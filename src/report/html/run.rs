@@ -183,14 +183,18 @@ fn header(r: &Run, name: &str) -> Markup {
         text(s, &["execution", "fixed_cost"]),
         text(s, &["execution", "min_trade_bps"])
     );
+    let invested = match &cal.first_invested {
+        Some(f) => format!("; first fill on {f}"),
+        None => "; never traded".to_owned(),
+    };
     let warmup = match (&cal.warmup_from, &cal.first_decision) {
         (Some(from), Some(first)) => {
             format!(
-                "{} bars of history from {from}; rules first known on {first}",
+                "{} bars of history from {from}; rules first known on {first}{invested}",
                 cal.warmup_bars
             )
         }
-        (None, Some(first)) => format!("none; rules first known on {first}"),
+        (None, Some(first)) => format!("none; rules first known on {first}{invested}"),
         (_, None) => "rules never known: the strategy held cash".to_owned(),
     };
     html! {
@@ -337,16 +341,21 @@ fn money(v: f64) -> String {
 }
 
 fn pct0(v: f64) -> String {
-    format!("{:.0}%", v * 100.0)
+    format!("{}%", crate::report::decimals(v * 100.0, 0))
 }
 
 /// A percentage with one decimal ("0.0%", never "-0.0%").
 fn pct1(v: f64) -> String {
-    let s = format!("{:.1}%", v * 100.0);
-    if s == "-0.0%" {
-        "0.0%".into()
+    format!("{}%", crate::report::decimals(v * 100.0, 1))
+}
+
+/// A month's colour: neutral when its printed value is zero (a difference of -1e-16 is not a
+/// loss), else by sign and size.
+fn month_class(v: f64, scale: f64) -> String {
+    if crate::report::printed_zero(&pct1(v)) {
+        "h0".into()
     } else {
-        s
+        heat(v, scale)
     }
 }
 
@@ -429,12 +438,12 @@ fn month_table(monthly: &[(String, f64)], yearly: &[(String, f64)], kind: &str) 
                 @for m in 1..=12 {
                     @let key = format!("{y}-{m:02}");
                     @match monthly.iter().find(|(p, _)| *p == key) {
-                        Some((_, v)) => td class=(heat(*v, scale)) data-period=(key) data-value=(format!("{v}")) { (pct1(*v)) },
+                        Some((_, v)) => td class=(month_class(*v, scale)) data-period=(key) data-value=(format!("{v}")) { (pct1(*v)) },
                         None => td.h0 {},
                     }
                 }
                 @match yearly.iter().find(|(p, _)| p == y) {
-                    Some((_, v)) => td class=(heat(*v, yscale)) data-period=(y) data-value=(format!("{v}")) { (pct1(*v)) },
+                    Some((_, v)) => td class=(month_class(*v, yscale)) data-period=(y) data-value=(format!("{v}")) { (pct1(*v)) },
                     None => td.h0 {},
                 }
             } } }

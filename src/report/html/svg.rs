@@ -31,10 +31,7 @@ fn y1() -> f64 {
 
 /// Escapes text for SVG/XML content and attributes.
 pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    crate::report::xml_escape(s)
 }
 
 /// A value axis: linear or log, from `lo` to `hi`.
@@ -43,9 +40,18 @@ struct Scale {
     lo: f64,
     hi: f64,
     log: bool,
+    /// Counts: ticks on whole numbers only (no "0, 0, 1, 2, 2" from half steps).
+    whole: bool,
 }
 
 impl Scale {
+    fn counts(self) -> Scale {
+        Scale {
+            whole: true,
+            ..self
+        }
+    }
+
     fn new(values: impl Iterator<Item = f64>, log: bool, include_zero: bool) -> Scale {
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for v in values.filter(|v| v.is_finite() && (!log || *v > 0.0)) {
@@ -63,10 +69,13 @@ impl Scale {
             hi = lo + if log { lo } else { 1.0 };
         }
         if log {
+            // Padded like a linear axis, so the lowest value does not sit on the x-axis.
+            let pad = (hi.ln() - lo.ln()) * 0.04;
             Scale {
-                lo: lo.ln(),
-                hi: hi.ln(),
+                lo: lo.ln() - pad,
+                hi: hi.ln() + pad,
                 log,
+                whole: false,
             }
         } else {
             let pad = (hi - lo) * 0.04;
@@ -74,6 +83,7 @@ impl Scale {
                 lo: if lo == 0.0 { 0.0 } else { lo - pad },
                 hi: if hi == 0.0 { 0.0 } else { hi + pad },
                 log,
+                whole: false,
             }
         }
     }
@@ -121,6 +131,11 @@ impl Scale {
                 .map(|m| m * mag)
                 .find(|s| span / s <= 7.0)
                 .unwrap_or(10.0 * mag);
+            let step = if self.whole {
+                step.max(1.0).ceil()
+            } else {
+                step
+            };
             let mut v = (self.lo / step).ceil() * step;
             let mut out = Vec::new();
             while v <= self.hi + step * 1e-9 {
@@ -160,6 +175,7 @@ impl TimeAxis {
                 lo: self.lo,
                 hi: self.hi,
                 log: false,
+                whole: false,
             };
             return s.ticks().into_iter().map(|v| (v, format!("{v}"))).collect();
         }
@@ -591,7 +607,7 @@ pub fn histogram_of(
     let (lo, hi, width, counts) = (h.lo, h.hi, h.width, &h.counts);
     let bins = counts.len();
     let top = *counts.iter().max().unwrap_or(&1) as f64;
-    let ys = Scale::new([0.0, top].into_iter(), false, true);
+    let ys = Scale::new([0.0, top].into_iter(), false, true).counts();
     y_axis(&mut out, &ys, &|c| format!("{c:.0}"));
     let xs = |x: f64| x0() + (x - lo) / (width * bins as f64) * (x1() - x0());
     for (b, c) in counts.iter().enumerate() {
@@ -739,6 +755,20 @@ mod tests {
         assert!(t.first().unwrap() >= &s.lo && t.last().unwrap() <= &s.hi);
         let l = Scale::new([900.0, 1.2e9].into_iter(), true, false);
         assert!(l.ticks().len() <= 10, "{:?}", l.ticks());
+        // The lowest value of a log axis sits above the x-axis, not on it.
+        assert!(l.y(900.0) < y0() - 1.0);
+    }
+
+    #[test]
+    fn count_axes_label_whole_numbers_once() {
+        for top in [1.0, 2.0, 3.0, 5.0, 7.0, 40.0] {
+            let s = Scale::new([0.0, top].into_iter(), false, true).counts();
+            let labels: Vec<String> = s.ticks().iter().map(|c| format!("{c:.0}")).collect();
+            let mut unique = labels.clone();
+            unique.dedup();
+            assert_eq!(labels, unique, "top {top}");
+            assert!(s.ticks().iter().all(|t| t.fract() == 0.0), "top {top}");
+        }
     }
 
     #[test]
