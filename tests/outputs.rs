@@ -545,9 +545,8 @@ fn unused_declarations_do_not_change_a_result() {
     let printed = run(&declared, "o-declared");
     assert!(
         printed.contains("warning: ")
-            && printed.contains(
-                "declared.toml:20:1: `series.late`: series declared but used by no signal"
-            ),
+            && printed
+                .contains("declared.toml:20:1: `series.late`: series declared but used by nothing"),
         "{printed}"
     );
     for f in ["equity.csv", "weights.csv", "trades.csv"] {

@@ -38,12 +38,19 @@ pub fn run(o: &EventsOptions, out: &mut dyn Write) -> Result<Status> {
     let dir = claim_dir(o.out, &spec.name, "-events", &spec.strategy, &[])?;
     let panel = data::load_panel(&spec.strategy)?;
     let study = events::study(&spec, &panel)?;
+    let mut text: String = spec
+        .strategy
+        .warnings
+        .iter()
+        .map(|w| format!("warning: {w}\n"))
+        .collect();
+    text.push_str(&report::events::text(&study));
     publish(
         &dir,
         "events",
         o.report,
         |tmp| report::events::write(tmp, &study),
-        &report::events::text(&study),
+        &text,
         out,
     )?;
     Ok(Status::Success)

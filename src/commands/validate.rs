@@ -18,15 +18,20 @@ pub fn validate(paths: &[PathBuf], out: &mut dyn Write) -> Result<Status> {
             match crate::events::load(p)
                 .and_then(|e| Ok((crate::data::load_panel(&e.strategy)?, e)))
             {
-                Ok((panel, e)) => lines.push(format!(
-                    "ok: {} ({}): event study, {}, {} from {} to {}",
-                    p.display(),
-                    e.name,
-                    report::count(panel.asset_names.len(), "asset", "assets"),
-                    report::count(panel.len(), "bar", "bars"),
-                    date::format(panel.dates[0]),
-                    date::format(panel.dates[panel.len() - 1]),
-                )),
+                Ok((panel, e)) => {
+                    lines.push(format!(
+                        "ok: {} ({}): event study, {}, {} from {} to {}",
+                        p.display(),
+                        e.name,
+                        report::count(panel.asset_names.len(), "asset", "assets"),
+                        report::count(panel.len(), "bar", "bars"),
+                        date::format(panel.dates[0]),
+                        date::format(panel.dates[panel.len() - 1]),
+                    ));
+                    for w in &e.strategy.warnings {
+                        lines.push(format!("warning: {w}"));
+                    }
+                }
                 Err(Error::Input(d)) => errors.extend(d),
                 Err(e) => return Err(e),
             }

@@ -104,6 +104,21 @@ pub fn load(path: &Path) -> Result<EventSpec> {
     let (Some(when), Some((measure, _))) = (event.when, event.measure) else {
         return Err(Error::Input(diags));
     };
+    // Assets and series nothing uses (the condition, the measured assets) are left out with a
+    // warning, as in a strategy: they cannot limit the calendar.
+    let strategy = match (diags.is_empty(), plan::compile_with(&strategy, &extra)) {
+        (true, Ok(plan)) => {
+            let measured: Vec<usize> = match &measure {
+                Measure::Asset(a) => vec![a.as_str()],
+                Measure::Spread { long, short } => vec![long.as_str(), short.as_str()],
+            }
+            .into_iter()
+            .filter_map(|n| strategy.assets.iter().position(|a| a.name == n))
+            .collect();
+            plan::prune(&strategy, &plan, &measured).unwrap_or(strategy)
+        }
+        _ => strategy,
+    };
     diags.into_result(EventSpec {
         name,
         description,

@@ -523,7 +523,7 @@ pub fn prune(s: &Strategy, plan: &Plan, also: &[usize]) -> Option<Strategy> {
         return None;
     }
     let mut out = s.clone();
-    let why = "declared but used by no signal, rule, regime, benchmark or synthetic fund: left out, so it does not limit the calendar or the warm-up";
+    let why = "declared but used by nothing (no signal, rule, regime, benchmark, synthetic fund, event condition or measured asset): left out, so it does not limit the calendar or the warm-up";
     for (a, used) in s.assets.iter().zip(&assets) {
         if !used {
             let d = s.diag(
