@@ -55,10 +55,10 @@ pub struct SweepOutputs {
     /// (names or paths; repeatable).
     #[arg(long, value_name = "A,B")]
     pub heatmap: Vec<String>,
-    /// Also write the equity curves of the N best variants (top_equity.csv); only these
-    /// curves are kept, whatever the number of variants.
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub curves: usize,
+    /// Also write the equity curves of the N best variants (top_equity.csv), at most 1000; only
+    /// these curves are kept, whatever the number of variants.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1000))]
+    pub curves: u16,
     #[arg(long, value_name = "DIR", help = OUT_HELP)]
     pub out: Option<PathBuf>,
     /// Skip report.html.
@@ -203,8 +203,8 @@ pub enum Command {
         /// Skip report.html.
         #[arg(long)]
         no_report: bool,
-        /// Bootstrap samples, at least 100 (overrides the file's [bootstrap] samples).
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(100..))]
+        /// Bootstrap samples, from 100 to 100000 (overrides the file's [bootstrap] samples).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(100..=100_000))]
         samples: Option<u32>,
         /// Bootstrap seed (overrides the file's).
         #[arg(long, value_name = "SEED")]
@@ -232,7 +232,7 @@ pub struct Shared {
     /// Print nothing on success (errors still go to stderr).
     #[arg(long, short, global = true)]
     pub quiet: bool,
-    /// Worker threads (default: all cores). Results do not depend on it.
+    /// Worker threads, from 1 to 8 x the cores (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
 }

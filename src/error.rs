@@ -179,6 +179,19 @@ impl<'a> SourceFile<'a> {
     }
 }
 
+/// Text read from a file, cut to a readable length for a message: at most 80 characters, the
+/// rest counted ("... (12,345 more characters)"). A cell or an expression of 100 MB is never
+/// echoed whole.
+pub fn clip(text: &str) -> String {
+    const MAX: usize = 80;
+    let n = text.chars().count();
+    if n <= MAX {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(MAX).collect();
+    format!("{head}... ({} more characters)", n - MAX)
+}
+
 /// Maps a byte offset in `text` to a 1-based (line, column), column counted in characters.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());

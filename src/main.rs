@@ -10,6 +10,12 @@ use rotor::commands::{self, Status};
 use std::io::Write;
 use std::process::ExitCode;
 
+/// Stack of the command's thread and of every worker: expression trees are at most
+/// `rotor::expr::MAX_DEPTH` levels deep and named signals at most `rotor::plan::MAX_INLINED`
+/// levels once substituted, which this holds with a wide margin (it is reserved address space,
+/// not memory used).
+const STACK: usize = 64 << 20;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -28,22 +34,44 @@ fn main() -> ExitCode {
         rotor::report::folder::clean_up_pending();
         std::process::exit(130);
     });
-    if let Some(n) = cli.shared.threads {
-        // Only fails if a global pool already exists, which cannot happen this early.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n as usize)
-            .build_global();
+    // One pool for the whole run, with room for deep (bounded) expression trees on every
+    // worker; a pool that cannot start (too many threads for the memory limit) is an error.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cli.shared.threads.map_or(cores, |n| n as usize);
+    if threads > 8 * cores {
+        eprintln!(
+            "error: --threads: {threads} is more than 8 x the {cores} cores of this machine ({}); results do not depend on the thread count",
+            8 * cores
+        );
+        return ExitCode::from(2);
     }
-    let stdout = std::io::stdout();
-    let mut lock = stdout.lock();
-    let mut sink = std::io::sink();
-    let out: &mut dyn Write = if cli.shared.quiet {
-        &mut sink
-    } else {
-        &mut lock
-    };
-    let result = dispatch(cli.command, cli.shared.quiet, out);
-    let _ = out.flush();
+    if let Err(e) = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(STACK)
+        .build_global()
+    {
+        eprintln!("error: --threads: cannot start {threads} worker threads: {e}");
+        return ExitCode::from(2);
+    }
+    // The command runs on a thread with a large stack, as the workers do (see `STACK`).
+    let quiet = cli.shared.quiet;
+    let command = cli.command;
+    let result = std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(move || {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            let mut sink = std::io::sink();
+            let out: &mut dyn Write = if quiet { &mut sink } else { &mut lock };
+            let result = dispatch(command, quiet, out);
+            let _ = out.flush();
+            result
+        })
+        .map_err(|e| rotor::Error::io("cannot start the command's thread", e))
+        .and_then(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(rotor::Error::Other("internal error (see above)".into())))
+        });
     match result {
         Ok(Status::Success) => ExitCode::SUCCESS,
         Ok(Status::Failure) => ExitCode::from(1),
@@ -165,7 +193,7 @@ fn sweep_outputs(o: &cli::SweepOutputs) -> commands::sweep::Outputs<'_> {
         rank: o.rank,
         top: o.top,
         heatmaps: &o.heatmap,
-        curves: o.curves,
+        curves: o.curves as usize,
         out: o.out.as_deref(),
         report: !o.no_report,
     }

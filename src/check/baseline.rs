@@ -176,7 +176,7 @@ impl Baseline {
         let req_str = |cx: &mut Cx, top: &mut Table, key: &str| {
             top.req_string(cx, key).map(|v| v.0).unwrap_or_default()
         };
-        if let Some((v, span)) = top.integer(&mut cx, "schema", 0) {
+        if let Some((v, span)) = top.integer(&mut cx, "schema", 0, i64::MAX) {
             if v != BASELINE_SCHEMA {
                 cx.err(
                     &span,
@@ -190,7 +190,7 @@ impl Baseline {
         let start = req_str(&mut cx, &mut top, "start");
         let end = req_str(&mut cx, &mut top, "end");
         let int = |cx: &mut Cx, top: &mut Table, key: &str| -> i64 {
-            match top.integer(cx, key, 0) {
+            match top.integer(cx, key, 0, i64::MAX) {
                 Some(v) => v.0,
                 None => {
                     if top.entries.iter().all(|(k, _)| k.get_ref() != key) {

@@ -43,6 +43,9 @@ impl Default for Bootstrap {
 
 /// Bars between events, and forward horizons, when `[event]` does not say.
 pub const DEFAULT_COOLDOWN: usize = 20;
+/// The most bootstrap samples a study may draw (`[bootstrap] samples`, `--samples`): 100,000
+/// (the default is 2,000; each sample replays every event on a resampled history).
+pub const MAX_SAMPLES: usize = 100_000;
 pub const DEFAULT_HORIZONS: [usize; 6] = [1, 5, 20, 60, 120, 250];
 
 /// A checked event file.
@@ -160,7 +163,7 @@ fn read_event(cx: &mut Cx, top: &mut Table) -> EventTable {
             "missing required key (the event condition, e.g. \"ret(rut, 5) > 0.10\")",
         );
     }
-    if let Some((v, _)) = t.integer(cx, "cooldown", 0) {
+    if let Some((v, _)) = t.integer(cx, "cooldown", 0, spec::MAX_BARS) {
         e.cooldown = v as usize;
     }
     if let Some(node) = t.get("horizons") {
@@ -199,7 +202,7 @@ fn read_horizons(cx: &mut Cx, node: &Node) -> Option<Vec<usize>> {
     let mut hs = Vec::new();
     for it in items {
         match it.get_ref() {
-            Value::Integer(h) if *h >= 1 => hs.push(*h as usize),
+            Value::Integer(h) if (1..=spec::MAX_BARS).contains(h) => hs.push(*h as usize),
             other => {
                 let found = match other {
                     Value::Integer(h) => h.to_string(),
@@ -208,7 +211,10 @@ fn read_horizons(cx: &mut Cx, node: &Node) -> Option<Vec<usize>> {
                 cx.err(
                     &it.span(),
                     "event.horizons",
-                    format!("expected whole numbers of bars >= 1, found {found}"),
+                    format!(
+                        "expected whole numbers of bars from 1 to {}, found {found}",
+                        spec::MAX_BARS
+                    ),
                 );
             }
         }
@@ -271,13 +277,13 @@ fn read_bootstrap(cx: &mut Cx, top: &mut Table) -> Bootstrap {
     let Some(mut t) = top.table(cx, "bootstrap") else {
         return b;
     };
-    if let Some((v, _)) = t.integer(cx, "samples", 100) {
+    if let Some((v, _)) = t.integer(cx, "samples", 100, MAX_SAMPLES as i64) {
         b.samples = v as usize;
     }
-    if let Some((v, _)) = t.integer(cx, "block", 1) {
+    if let Some((v, _)) = t.integer(cx, "block", 1, spec::MAX_BARS) {
         b.block = v as usize;
     }
-    if let Some((v, _)) = t.integer(cx, "seed", 0) {
+    if let Some((v, _)) = t.integer(cx, "seed", 0, i64::MAX) {
         b.seed = v as u64;
     }
     if let Some((v, span)) = t.number(cx, "confidence") {

@@ -333,9 +333,21 @@ fn lex(src: &str) -> Result<Vec<(Tok, Range<usize>)>, ParseError> {
     Ok(out)
 }
 
+/// The deepest expression tree rotor reads: 500 levels, where every operator of a chain counts
+/// as one (`a + b + c` is two levels) as do parentheses, `not`, unary minus and function calls.
+/// Parsing, compiling and evaluating follow the tree, so this bounds how deep they go; a longer
+/// chain is better written as named signals.
+pub const MAX_DEPTH: usize = 500;
+
+/// The deepest the parser itself recurses: 64 nested parentheses, function calls, `not`s or
+/// unary minus signs (each takes several stack frames to parse; chains take none).
+pub const MAX_NESTING: usize = 64;
+
 struct Parser {
     toks: Vec<(Tok, Range<usize>)>,
     pos: usize,
+    /// Nesting of the parser's own recursion (parentheses, arguments, `not`, unary minus).
+    depth: usize,
 }
 
 impl Parser {
@@ -368,6 +380,25 @@ impl Parser {
         }
     }
 
+    /// One level deeper into the parser's recursion, refused past [`MAX_DEPTH`].
+    fn enter(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return self.error(format!("the expression nests more than {MAX_NESTING} parentheses, function calls, `not`s or signs inside each other: split it into named signals"));
+        }
+        Ok(())
+    }
+
+    /// One more operator in a chain: a chain longer than [`MAX_DEPTH`] is refused before its
+    /// tree grows any deeper.
+    fn chain(&self, terms: &mut usize) -> Result<(), ParseError> {
+        *terms += 1;
+        if *terms + self.depth > MAX_DEPTH {
+            return self.error(too_deep());
+        }
+        Ok(())
+    }
+
     fn error<T>(&self, message: impl Into<String>) -> Result<T, ParseError> {
         Err(ParseError {
             message: message.into(),
@@ -377,7 +408,9 @@ impl Parser {
 
     fn expr(&mut self) -> Result<Expr, ParseError> {
         let mut lhs = self.and()?;
+        let mut terms = 0;
         while self.is_op("or") {
+            self.chain(&mut terms)?;
             self.bump();
             let rhs = self.and()?;
             let span = lhs.span().start..rhs.span().end;
@@ -387,7 +420,9 @@ impl Parser {
     }
     fn and(&mut self) -> Result<Expr, ParseError> {
         let mut lhs = self.not()?;
+        let mut terms = 0;
         while self.is_op("and") {
+            self.chain(&mut terms)?;
             self.bump();
             let rhs = self.not()?;
             let span = lhs.span().start..rhs.span().end;
@@ -397,8 +432,10 @@ impl Parser {
     }
     fn not(&mut self) -> Result<Expr, ParseError> {
         if self.is_op("not") {
+            self.enter()?;
             let start = self.bump().1.start;
             let inner = self.not()?;
+            self.depth -= 1;
             let span = start..inner.span().end;
             return Ok(Expr::Not(Box::new(inner), span));
         }
@@ -425,12 +462,14 @@ impl Parser {
     }
     fn sum(&mut self) -> Result<Expr, ParseError> {
         let mut lhs = self.product()?;
+        let mut terms = 0;
         loop {
             let op = match self.peek() {
                 Tok::Op("+") => BinOp::Add,
                 Tok::Op("-") => BinOp::Sub,
                 _ => return Ok(lhs),
             };
+            self.chain(&mut terms)?;
             self.bump();
             let rhs = self.product()?;
             let span = lhs.span().start..rhs.span().end;
@@ -439,6 +478,7 @@ impl Parser {
     }
     fn product(&mut self) -> Result<Expr, ParseError> {
         let mut lhs = self.unary()?;
+        let mut terms = 0;
         loop {
             let op = match self.peek() {
                 Tok::Op("*") => BinOp::Mul,
@@ -446,6 +486,7 @@ impl Parser {
                 Tok::Op("%") => BinOp::Mod,
                 _ => return Ok(lhs),
             };
+            self.chain(&mut terms)?;
             self.bump();
             let rhs = self.unary()?;
             let span = lhs.span().start..rhs.span().end;
@@ -454,14 +495,19 @@ impl Parser {
     }
     fn unary(&mut self) -> Result<Expr, ParseError> {
         if self.is_op("-") {
+            self.enter()?;
             let start = self.bump().1.start;
             let inner = self.unary()?;
+            self.depth -= 1;
             let span = start..inner.span().end;
             return Ok(Expr::Neg(Box::new(inner), span));
         }
         if self.is_op("+") {
+            self.enter()?;
             self.bump();
-            return self.unary();
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(inner);
         }
         self.atom()
     }
@@ -489,7 +535,9 @@ impl Parser {
                     let mut args = Vec::new();
                     if !matches!(self.peek(), Tok::RParen) {
                         loop {
+                            self.enter()?;
                             args.push(self.expr()?);
+                            self.depth -= 1;
                             match self.peek() {
                                 Tok::Comma => {
                                     self.bump();
@@ -510,7 +558,9 @@ impl Parser {
                 }
             }
             Tok::LParen => {
+                self.enter()?;
                 let inner = self.expr()?;
+                self.depth -= 1;
                 if !matches!(self.peek(), Tok::RParen) {
                     return self.error("expected `)`");
                 }
@@ -540,12 +590,40 @@ impl Parser {
 /// Parses one expression.
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
     let toks = lex(src)?;
-    let mut p = Parser { toks, pos: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        depth: 0,
+    };
     let e = p.expr()?;
     if !matches!(p.peek(), Tok::End) {
         return p.error("unexpected text after the end of the expression");
     }
+    // Chains (`a + b + ...`) are built by loops, not recursion: the tree's depth is checked
+    // here, without recursion, before anything walks it.
+    let mut stack = vec![(&e, 1usize)];
+    while let Some((node, d)) = stack.pop() {
+        if d > MAX_DEPTH {
+            return Err(ParseError {
+                message: too_deep(),
+                span: node.span(),
+            });
+        }
+        match node {
+            Expr::Neg(a, _) | Expr::Not(a, _) => stack.push((a, d + 1)),
+            Expr::Binary(_, a, b, _) => {
+                stack.push((a, d + 1));
+                stack.push((b, d + 1));
+            }
+            Expr::Call(_, args, _) => stack.extend(args.iter().map(|a| (a, d + 1))),
+            Expr::Num(..) | Expr::Name(..) | Expr::Placeholder(_) => {}
+        }
+    }
     Ok(e)
+}
+
+fn too_deep() -> String {
+    format!("the expression nests more than {MAX_DEPTH} levels deep (each operator of a chain, each parenthesis and function call counts): split it into named signals")
 }
 
 #[cfg(test)]
@@ -618,6 +696,44 @@ mod tests {
         assert!(
             matches!(parse("year() % 4 == 3").unwrap(), Expr::Binary(BinOp::Eq, l, ..) if matches!(*l, Expr::Binary(BinOp::Mod, ..)))
         );
+    }
+
+    #[test]
+    fn depth_is_bounded_without_recursion_past_it() {
+        // A chain of 500 levels parses; one more operator is refused, as are deep nestings,
+        // long before any stack could overflow (20,000 terms, 10,000 parentheses or `not`s).
+        let chain = |n: usize| vec!["x"; n].join(" + ");
+        assert!(parse(&chain(MAX_DEPTH)).is_ok());
+        for text in [
+            chain(MAX_DEPTH + 2),
+            chain(20_000),
+            vec!["x"; 20_000].join(" and "),
+        ] {
+            let e = parse(&text).unwrap_err();
+            assert!(
+                e.message.contains("nests more than 500 levels"),
+                "{}",
+                e.message
+            );
+            assert!(e.span.start < text.len());
+        }
+        for text in [
+            format!("{}x{}", "(".repeat(10_000), ")".repeat(10_000)),
+            format!("{}x", "not ".repeat(10_000)),
+            format!("{}x", "-".repeat(10_000)),
+            format!("{}x{}", "abs(".repeat(10_000), ")".repeat(10_000)),
+        ] {
+            let e = parse(&text).unwrap_err();
+            assert!(
+                e.message.contains("nests more than 64 parentheses"),
+                "{}",
+                e.message
+            );
+            assert!(e.span.start < text.len());
+        }
+        let nest = |n: usize| format!("{}x{}", "(".repeat(n), ")".repeat(n));
+        assert!(parse(&nest(MAX_NESTING)).is_ok());
+        assert!(parse(&nest(MAX_NESTING + 1)).is_err());
     }
 
     #[test]

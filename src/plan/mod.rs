@@ -140,7 +140,11 @@ impl Compiler<'_> {
                 self.error(
                     src,
                     e.span,
-                    format!("in expression \"{}\": {}", src.text, e.message),
+                    format!(
+                        "in expression \"{}\": {}",
+                        crate::error::clip(&src.text),
+                        e.message
+                    ),
                 );
                 None
             }
@@ -294,12 +298,19 @@ impl Compiler<'_> {
         for (kind, a) in f.args().iter().zip(args) {
             if *kind == Arg::Bars {
                 match self.constant(a) {
-                    Some(v) if v >= 1.0 && v.fract() == 0.0 && v <= 1e6 => bars = v as usize,
+                    Some(v)
+                        if v >= 1.0 && v.fract() == 0.0 && v <= crate::spec::MAX_BARS as f64 =>
+                    {
+                        bars = v as usize
+                    }
                     Some(v) => {
                         self.error(
                             src,
                             a.span(),
-                            format!("expected a whole number of bars >= 1, found {v}"),
+                            format!(
+                                "expected a whole number of bars from 1 to {}, found {v}",
+                                crate::spec::MAX_BARS
+                            ),
                         );
                         ok = false;
                     }
@@ -395,6 +406,31 @@ fn deps(node: &Node, out: &mut Vec<usize>) {
         Node::Call(_, args, _) => args.iter().for_each(|a| deps(a, out)),
         _ => {}
     }
+}
+
+/// The most levels an expression may have once the named signals it reads are substituted
+/// (what the sweep's probes evaluate), and the most terms: 2,000 levels, 1,000,000 terms. Each
+/// expression alone is at most [`expr::MAX_DEPTH`] levels; this bounds chains of signals that
+/// read signals, and signals that read another twice at every step (whose size doubles).
+pub const MAX_INLINED: usize = 2_000;
+pub const MAX_INLINED_TERMS: u64 = 1_000_000;
+
+/// (levels, terms) of `n` with each named signal replaced by its own (levels, terms) in `sig`.
+fn inlined(n: &Node, sig: &[(usize, u64)]) -> (usize, u64) {
+    let fold = |nodes: &mut dyn Iterator<Item = &Node>| {
+        nodes.fold((0usize, 1u64), |(d, s), a| {
+            let (da, sa) = inlined(a, sig);
+            (d.max(da), s.saturating_add(sa))
+        })
+    };
+    let (d, s) = match n {
+        Node::Signal(i) => return sig.get(i.0).copied().unwrap_or((1, 1)),
+        Node::Const(_) | Node::Asset(_) | Node::Series(_) | Node::Calendar(_) => (0, 1),
+        Node::Neg(a) | Node::Not(a) => fold(&mut std::iter::once(&**a)),
+        Node::Bin(_, a, b) => fold(&mut [&**a, &**b].into_iter()),
+        Node::Call(_, args, _) => fold(&mut args.iter()),
+    };
+    (d + 1, s)
 }
 
 /// Depth-first order of signals; `Err(cycle)` names signals that refer to each other.
@@ -605,6 +641,30 @@ pub fn compile_with(s: &Strategy, extra: &[ExprSrc]) -> Result<Plan> {
         }
     };
 
+    // Signals substituted into each other stay bounded (see MAX_INLINED).
+    let mut sig = vec![(1usize, 1u64); signals.len()];
+    for SignalId(i) in &order {
+        sig[*i] = inlined(&signals[*i].1, &sig);
+    }
+    let too_big = |c: &mut Compiler, (d, n): (usize, u64), src: &ExprSrc| {
+        if d > MAX_INLINED || n > MAX_INLINED_TERMS {
+            let d = s.diag(&src.span, &src.key, format!(
+                "with the named signals it reads substituted, this expression is {d} levels deep with {n} terms (at most {MAX_INLINED} levels and {MAX_INLINED_TERMS} terms): signals reading signals too many times over"
+            ));
+            c.diags.push(d);
+        }
+    };
+    // Reported once, at the first signal past the bound (those that read it are not repeated).
+    for SignalId(i) in &order {
+        too_big(&mut c, sig[*i], &s.signals[*i].1);
+        if sig[*i].0 > MAX_INLINED || sig[*i].1 > MAX_INLINED_TERMS {
+            sig[*i] = (1, 1);
+            for SignalId(j) in order.iter().skip_while(|x| x.0 != *i).skip(1) {
+                sig[*j] = inlined(&signals[*j].1, &sig);
+            }
+        }
+    }
+
     if s.rules.len() > MAX_RULES {
         let d = s.diag(
             &s.rules[MAX_RULES].span,
@@ -666,7 +726,7 @@ pub fn compile_with(s: &Strategy, extra: &[ExprSrc]) -> Result<Plan> {
         .iter()
         .map(|src| c.expr(src, None).unwrap_or(Node::Const(f64::NAN)))
         .collect();
-    let regimes = s
+    let regimes: Vec<(String, Node)> = s
         .regimes
         .iter()
         .map(|(name, src)| {
@@ -674,6 +734,20 @@ pub fn compile_with(s: &Strategy, extra: &[ExprSrc]) -> Result<Plan> {
             (name.clone(), n)
         })
         .collect();
+    for (r, rule) in s.rules.iter().zip(&rules) {
+        let rule: &Rule = rule;
+        if let (Some(src), Some(n)) = (&r.when, &rule.when) {
+            too_big(&mut c, inlined(n, &sig), src);
+        }
+        if let (Some(sel), Target::Select { candidates, .. }) = (&r.select, &rule.target) {
+            if let Some((_, n)) = candidates.first() {
+                too_big(&mut c, inlined(n, &sig), &sel.score);
+            }
+        }
+    }
+    for ((_, src), (_, n)) in s.regimes.iter().zip(&regimes) {
+        too_big(&mut c, inlined(n, &sig), src);
+    }
     let e = &s.execution;
     let plan = Plan {
         n_assets: s.assets.len(),

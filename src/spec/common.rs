@@ -81,7 +81,7 @@ pub(crate) fn read_common(cx: &mut Cx, top: &mut Table) -> Common {
 }
 
 fn read_version(cx: &mut Cx, top: &mut Table) -> i64 {
-    match top.integer(cx, "version", 0) {
+    match top.integer(cx, "version", 0, i64::MAX) {
         Some((v, _)) if v == FORMAT_VERSION => v,
         Some((v, span)) => {
             cx.err(
@@ -540,11 +540,11 @@ pub(crate) fn read_series(cx: &mut Cx, top: &mut Table) -> Vec<SeriesSpec> {
             .map(|s| s.0)
             .unwrap_or_else(|| "date".into());
         let lag_days = st
-            .integer(cx, "lag_days", 0)
+            .integer(cx, "lag_days", 0, super::MAX_DAYS)
             .map(|v| v.0 as u32)
             .unwrap_or(0);
         let max_stale_days = st
-            .integer(cx, "max_stale_days", 0)
+            .integer(cx, "max_stale_days", 0, super::MAX_DAYS)
             .map(|v| v.0 as u32)
             .unwrap_or(10);
         st.finish(
@@ -611,7 +611,7 @@ pub(crate) fn read_cash(cx: &mut Cx, top: &mut Table) -> CashSpec {
             ),
         }
     }
-    if let Some((v, span)) = t.integer(cx, "day_count", 1) {
+    if let Some((v, span)) = t.integer(cx, "day_count", 1, 366) {
         if v != 360 && v != 365 {
             cx.err(
                 &span,

@@ -27,6 +27,13 @@ use reader::{Cx, Table};
 use crate::error::{Diagnostics, Error, Result};
 use std::path::{Path, PathBuf};
 
+/// The most bars any lookback, horizon, holding period or schedule step may span: 1,000,000
+/// (about 4,000 years of trading days; the longest shipped data has 26,000 bars).
+pub const MAX_BARS: i64 = 1_000_000;
+
+/// The most calendar days a publication lag or staleness limit may span (100 years).
+pub const MAX_DAYS: i64 = 36_600;
+
 /// Top-level keys of a strategy besides the shared ones.
 const STRATEGY_KEYS: &[&str] = &[
     "initial_capital",

@@ -124,15 +124,28 @@ impl<'a> Table<'a> {
         }
     }
 
-    pub fn integer(&mut self, cx: &mut Cx, key: &str, min: i64) -> Option<(i64, Range<usize>)> {
+    /// An integer from `min` to `max` (every size a user sets has a bound, checked here where it
+    /// is read, so no later arithmetic or allocation can overflow).
+    pub fn integer(
+        &mut self,
+        cx: &mut Cx,
+        key: &str,
+        min: i64,
+        max: i64,
+    ) -> Option<(i64, Range<usize>)> {
         let node = self.get(key)?;
+        let expected = if max == i64::MAX {
+            format!("expected an integer >= {min}")
+        } else {
+            format!("expected an integer from {min} to {max}")
+        };
         match node.get_ref() {
-            Value::Integer(i) if *i >= min => Some((*i, node.span())),
+            Value::Integer(i) if (min..=max).contains(i) => Some((*i, node.span())),
             Value::Integer(i) => {
                 cx.err(
                     &node.span(),
                     &self.path(key),
-                    format!("expected an integer >= {min}, found {i}"),
+                    format!("{expected}, found {i}"),
                 );
                 None
             }
@@ -140,7 +153,7 @@ impl<'a> Table<'a> {
                 cx.err(
                     &node.span(),
                     &self.path(key),
-                    format!("expected an integer >= {min}, found {}", other.type_name()),
+                    format!("{expected}, found {}", other.type_name()),
                 );
                 None
             }

@@ -129,7 +129,7 @@ pub(crate) fn read_rules(cx: &mut Cx, top: &mut Table) -> Vec<RuleSpec> {
 }
 
 fn read_select(cx: &mut Cx, t: &mut Table) -> Option<SelectSpec> {
-    let top = t.integer(cx, "top", 1).map(|v| v.0 as usize);
+    let top = t.integer(cx, "top", 1, 10_000).map(|v| v.0 as usize);
     let score = t
         .get("score")
         .and_then(|n| expr_src(cx, n, &t.path("score")));
@@ -181,7 +181,7 @@ fn read_select(cx: &mut Cx, t: &mut Table) -> Option<SelectSpec> {
         )
         .unwrap_or(Weighting::Equal);
     let vol_lookback = t
-        .integer(cx, "vol_lookback", 2)
+        .integer(cx, "vol_lookback", 2, super::MAX_BARS)
         .map(|v| v.0 as usize)
         .unwrap_or(63);
     let weight = t.number(cx, "weight").map(|v| v.0).unwrap_or(1.0);

@@ -48,7 +48,7 @@ pub(crate) fn read_rebalance(cx: &mut Cx, top: &mut Table) -> RebalanceSpec {
     } else if let Some(d) = implied_day {
         r.day = d;
     }
-    match t.integer(cx, "every", 1) {
+    match t.integer(cx, "every", 1, super::MAX_BARS) {
         Some((n, span)) => {
             if r.schedule != Schedule::Every {
                 cx.err(
@@ -76,7 +76,7 @@ pub(crate) fn read_rebalance(cx: &mut Cx, top: &mut Table) -> RebalanceSpec {
             r.drift_band = Some(b);
         }
     }
-    if let Some((v, _)) = t.integer(cx, "min_hold", 0) {
+    if let Some((v, _)) = t.integer(cx, "min_hold", 0, super::MAX_BARS) {
         r.min_hold = v as usize;
     }
     if let Some((b, _)) = t.boolean(cx, "enter_immediately") {
