@@ -179,6 +179,67 @@ impl<'a> SourceFile<'a> {
     }
 }
 
+/// The most bytes rotor reads from one text file it is given (a strategy, an event study, a
+/// baseline, `sources.toml`, a result folder's JSON): 16 MiB.
+pub const MAX_TEXT_FILE: u64 = 16 << 20;
+/// The most bytes rotor reads from one data file (CSV or Parquet): 2 GiB.
+pub const MAX_DATA_FILE: u64 = 2 << 30;
+
+/// The one reader of every file rotor is given: only a regular file (a FIFO, a device such as
+/// `/dev/zero` or a folder is refused before it is opened, so nothing blocks or reads forever),
+/// of at most `limit` bytes (checked on the size and again while reading), named in every
+/// message with what it is (`what`: "strategy file", "data file"...).
+pub fn read_file(path: &std::path::Path, what: &str, limit: u64) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let context = || format!("cannot read {what} {}", path.display());
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(context(), e))?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file (a pipe, a device or a socket)"
+        };
+        return Err(Error::input(Diagnostic::new(
+            path,
+            format!("{what} is {kind}: rotor reads regular files only"),
+        )));
+    }
+    let too_big = || {
+        Error::input(Diagnostic::new(
+            path,
+            format!(
+                "{what} is larger than {} MiB, the most rotor reads",
+                limit >> 20
+            ),
+        ))
+    };
+    if meta.len() > limit {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .map_err(|e| Error::io(context(), e))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
+/// [`read_file`] of a UTF-8 text file of at most [`MAX_TEXT_FILE`] bytes.
+pub fn read_text(path: &std::path::Path, what: &str) -> Result<String, Error> {
+    let bytes = read_file(path, what, MAX_TEXT_FILE)?;
+    String::from_utf8(bytes).map_err(|e| {
+        Error::input(Diagnostic::new(
+            path,
+            format!(
+                "{what} is not UTF-8 text (byte {})",
+                e.utf8_error().valid_up_to()
+            ),
+        ))
+    })
+}
+
 /// Text read from a file, cut to a readable length for a message: at most 80 characters, the
 /// rest counted ("... (12,345 more characters)"). A cell or an expression of 100 MB is never
 /// echoed whole.

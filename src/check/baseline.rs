@@ -109,7 +109,7 @@ struct FileOut<'a> {
     trades: i64,
     equity_hash: &'a str,
     trades_hash: &'a str,
-    metrics: Pairs<'a, Metric>,
+    metrics: Finite<'a, Metric>,
     /// Absent for a strategy without regimes.
     regimes: Option<Regimes<'a>>,
     inputs: Pairs<'a, String, String>,
@@ -125,15 +125,60 @@ impl<K: std::fmt::Display, V: Serialize> Serialize for Pairs<'_, K, V> {
     }
 }
 
+/// A table of metrics: the finite ones as numbers, in order, then `undefined = [...]` naming
+/// those that were not numbers (NaN, infinite): a baseline holds only finite numbers.
+struct Finite<'a, K>(&'a [(K, f64)]);
+
+impl<K: std::fmt::Display> Serialize for Finite<'_, K> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        for (k, v) in self.0.iter().filter(|(_, v)| v.is_finite()) {
+            m.serialize_entry(&k.to_string(), v)?;
+        }
+        let undefined = undefined(self.0);
+        if !undefined.is_empty() {
+            m.serialize_entry(UNDEFINED, &undefined)?;
+        }
+        m.end()
+    }
+}
+
+/// The key listing a table's metrics that were undefined when it was blessed.
+const UNDEFINED: &str = "undefined";
+
+/// The names of the metrics that are not finite numbers.
+fn undefined<K: std::fmt::Display>(metrics: &[(K, f64)]) -> Vec<String> {
+    metrics
+        .iter()
+        .filter(|(_, v)| !v.is_finite())
+        .map(|(k, _)| k.to_string())
+        .collect()
+}
+
 struct Regimes<'a>(&'a [RegimeBaseline]);
 
 impl Serialize for Regimes<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|r| (&r.name, Pairs(&r.metrics))))
+        s.collect_map(self.0.iter().map(|r| (&r.name, Finite(&r.metrics))))
     }
 }
 
 impl Baseline {
+    /// The metrics (`regime.metric` for a regime's) that are not finite numbers: written as
+    /// `undefined`, for `--bless` to say so.
+    pub fn undefined(&self) -> Vec<String> {
+        let mut out = undefined(&self.metrics);
+        for r in &self.regimes {
+            out.extend(
+                undefined(&r.metrics)
+                    .into_iter()
+                    .map(|m| format!("{}.{m}", r.name)),
+            );
+        }
+        out
+    }
+
     /// The file text: a comment header, then the values serialised by `toml`, in a stable order.
     pub fn to_toml(&self) -> Result<String> {
         let body = toml::to_string(&FileOut {
@@ -146,7 +191,7 @@ impl Baseline {
             trades: self.trades,
             equity_hash: &self.equity_hash,
             trades_hash: &self.trades_hash,
-            metrics: Pairs(&self.metrics),
+            metrics: Finite(&self.metrics),
             regimes: (!self.regimes.is_empty()).then_some(Regimes(&self.regimes)),
             inputs: Pairs(&self.inputs),
             tolerances: Pairs(&self.tolerances),
@@ -211,7 +256,8 @@ impl Baseline {
                 let keys: Vec<(Metric, &str)> =
                     Metric::CHECKED.iter().map(|m| (*m, m.name())).collect();
                 metrics = numbers(&mut cx, &mut t, "metrics", &keys);
-                let names: Vec<&str> = Metric::CHECKED.iter().map(|m| m.name()).collect();
+                let mut names: Vec<&str> = Metric::CHECKED.iter().map(|m| m.name()).collect();
+                names.push(UNDEFINED);
                 t.finish(&mut cx, &names);
             }
             None => cx.err(&(0..0), "metrics", "missing required table [metrics]"),
@@ -240,8 +286,8 @@ impl Baseline {
                     continue;
                 };
                 match float_of(node.get_ref()) {
-                    Some(v) if v >= 0.0 => tolerances.push((m, v)),
-                    _ => cx.err(&node.span(), &key, "expected a tolerance >= 0"),
+                    Some(v) if v >= 0.0 && v.is_finite() => tolerances.push((m, v)),
+                    _ => cx.err(&node.span(), &key, "expected a finite tolerance >= 0"),
                 }
             }
         }
@@ -291,6 +337,8 @@ fn read_regimes(cx: &mut Cx, t: &Table) -> Vec<RegimeBaseline> {
         let names = report::regimes::checked_keys();
         let keys: Vec<(&'static str, &str)> = names.iter().map(|k| (*k, *k)).collect();
         let metrics = numbers(cx, &mut r, &path, &keys);
+        let mut names = names.to_vec();
+        names.push(UNDEFINED);
         r.finish(cx, &names);
         let (line, column) = line_col(cx.text, k.span().start);
         out.push(RegimeBaseline {
@@ -303,19 +351,53 @@ fn read_regimes(cx: &mut Cx, t: &Table) -> Vec<RegimeBaseline> {
 }
 
 /// The numbers of table `t` (at `path`) under each of `keys`: (what the key stands for, key).
-/// A key that is missing or not a number is reported; unknown keys are left to the caller.
+/// Each is a finite number, or absent and named in the table's `undefined` list (then NaN);
+/// anything else is reported. Unknown keys are left to the caller.
 fn numbers<K: Copy>(cx: &mut Cx, t: &mut Table, path: &str, keys: &[(K, &str)]) -> Vec<(K, f64)> {
+    let mut listed: Vec<String> = vec![];
+    if let Some(node) = t.get(UNDEFINED) {
+        let key = format!("{path}.{UNDEFINED}");
+        match node.get_ref() {
+            Value::Array(items) => {
+                for it in items {
+                    match it.get_ref() {
+                        Value::String(s) if keys.iter().any(|(_, k)| k == s) => {
+                            listed.push(s.clone())
+                        }
+                        _ => cx.err(
+                            &it.span(),
+                            &key,
+                            "expected the name of a metric of this table",
+                        ),
+                    }
+                }
+            }
+            _ => cx.err(&node.span(), &key, "expected a list of metric names"),
+        }
+    }
     let mut out = Vec::new();
     for (k, key) in keys {
+        let is_listed = listed.iter().any(|l| l == key);
         match t.get(key) {
             Some(node) => match float_of(node.get_ref()) {
-                Some(v) => out.push((*k, v)),
+                Some(v) if v.is_finite() && !is_listed => out.push((*k, v)),
+                Some(v) if v.is_finite() => cx.err(
+                    &node.span(),
+                    &format!("{path}.{key}"),
+                    format!("a number, but also listed in `{UNDEFINED}`: keep one"),
+                ),
+                Some(v) => cx.err(
+                    &node.span(),
+                    &format!("{path}.{key}"),
+                    format!("expected a finite number, found {v} (a metric that was undefined is listed in `{UNDEFINED}` instead; rerun `rotor check --bless`)"),
+                ),
                 None => cx.err(
                     &node.span(),
                     &format!("{path}.{key}"),
                     format!("expected a number, found {}", node.get_ref().type_name()),
                 ),
             },
+            None if is_listed => out.push((*k, f64::NAN)),
             None => {
                 let span = t.span.clone();
                 cx.err(

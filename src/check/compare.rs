@@ -38,10 +38,12 @@ pub struct Checked {
     pub engine_changed: Option<(String, String)>,
 }
 
-/// `|now - base| <= tol x max(1, |base|)`; NaN equals NaN.
+/// `|now - base| <= tol x max(1, |base|)`; undefined (NaN, infinite) equals only undefined.
 pub fn within(base: f64, now: f64, tol: f64) -> bool {
-    if base.is_nan() || now.is_nan() {
-        return base.is_nan() && now.is_nan();
+    // Undefined (NaN or infinite: a baseline writes both as `undefined`) matches only
+    // undefined; an infinite baseline can never pass a finite value.
+    if !base.is_finite() || !now.is_finite() {
+        return !base.is_finite() && !now.is_finite();
     }
     if base == now {
         return true;

@@ -91,6 +91,27 @@ fn run_all(paths: &[PathBuf]) -> Result<Vec<Outcome>> {
             Err(e) => return Err(e),
         }
     }
+    // Two strategies with one name would share one baseline (and drift against each other).
+    for (i, a) in outcomes.iter().enumerate() {
+        let a = &a.prepared.strategy;
+        if let Some(b) = outcomes[..i]
+            .iter()
+            .map(|o| &o.prepared.strategy)
+            .find(|b| b.name == a.name)
+        {
+            diags.push(
+                Diagnostic::new(
+                    &a.path,
+                    format!(
+                        "strategy name `{}` is also used by {}; names must differ (they name the baselines)",
+                        a.name,
+                        b.path.display()
+                    ),
+                )
+                .key("name"),
+            );
+        }
+    }
     diags.into_result(outcomes)
 }
 
@@ -103,9 +124,9 @@ pub fn check(paths: &[PathBuf], baseline_dir: Option<&Path>) -> Result<Vec<Check
         let s = &o.prepared.strategy;
         let bpath = baseline_path(&s.path, &s.name, baseline_dir);
         let now = measure(o);
-        let text = match std::fs::read_to_string(&bpath) {
+        let text = match crate::error::read_text(&bpath, "baseline") {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
                 out.push(Checked {
                     strategy: s.name.clone(),
                     file: s.path.clone(),
@@ -117,12 +138,7 @@ pub fn check(paths: &[PathBuf], baseline_dir: Option<&Path>) -> Result<Vec<Check
                 });
                 continue;
             }
-            Err(e) => {
-                return Err(Error::io(
-                    format!("cannot read baseline {}", bpath.display()),
-                    e,
-                ))
-            }
+            Err(e) => return Err(e),
         };
         let base = match Baseline::parse(&bpath, &text) {
             Ok(b) => b,
@@ -191,17 +207,23 @@ pub enum Blessed {
 }
 
 /// `rotor check --bless`: writes or rewrites every baseline; says which changed.
-pub fn bless(
-    paths: &[PathBuf],
-    baseline_dir: Option<&Path>,
-) -> Result<Vec<(String, PathBuf, Blessed)>> {
+/// What blessing one strategy did: (name, baseline file, what changed, the metrics written
+/// as `undefined` because they were not finite numbers).
+pub type BlessedFile = (String, PathBuf, Blessed, Vec<String>);
+
+/// Blesses every strategy.
+pub fn bless(paths: &[PathBuf], baseline_dir: Option<&Path>) -> Result<Vec<BlessedFile>> {
     let outcomes = run_all(paths)?;
     let mut out = Vec::new();
     for o in &outcomes {
         let s = &o.prepared.strategy;
         let bpath = baseline_path(&s.path, &s.name, baseline_dir);
         let mut now = measure(o);
-        let old = std::fs::read_to_string(&bpath).ok();
+        let old = match crate::error::read_text(&bpath, "baseline") {
+            Ok(t) => Some(t),
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
         // A hand-set tolerance survives re-blessing; a broken old file is simply replaced.
         let old_base = old.as_deref().and_then(|t| Baseline::parse(&bpath, t).ok());
         // A file that is not a baseline rotor wrote (no header, unreadable) is not replaced.
@@ -247,7 +269,7 @@ pub fn bless(
         if status != Blessed::Unchanged {
             write_atomically(&bpath, &text)?;
         }
-        out.push((s.name.clone(), bpath, status));
+        out.push((s.name.clone(), bpath, status, now.undefined()));
     }
     Ok(out)
 }

@@ -44,7 +44,7 @@ pub fn check(o: &CheckOptions, out: &mut dyn Write) -> Result<Status> {
         None => o.paths,
     };
     if o.bless && !paths.is_empty() {
-        for (name, path, status) in check::bless(paths, o.baseline)? {
+        for (name, path, status, undefined) in check::bless(paths, o.baseline)? {
             let what = match status {
                 Blessed::Created => "created".to_owned(),
                 Blessed::Unchanged => "unchanged".to_owned(),
@@ -54,6 +54,14 @@ pub fn check(o: &CheckOptions, out: &mut dyn Write) -> Result<Status> {
                 Blessed::Updated(changed) => format!("updated ({} changed)", changed.join(", ")),
             };
             writeln!(out, "{name}: {what}: {}", path.display()).map_err(stdout_error)?;
+            if !undefined.is_empty() {
+                writeln!(
+                    out,
+                    "{name}: not numbers, written as `undefined` (checked to stay undefined): {}",
+                    undefined.join(", ")
+                )
+                .map_err(stdout_error)?;
+            }
         }
         return Ok(Status::Success);
     }

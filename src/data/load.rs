@@ -23,8 +23,7 @@ pub struct Frame {
 
 impl Frame {
     pub fn read(path: &Path) -> Result<Frame> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| Error::io(format!("cannot read data file {}", path.display()), e))?;
+        let bytes = crate::error::read_file(path, "data file", crate::error::MAX_DATA_FILE)?;
         let sha256 = sha256_hex(&bytes);
         let len = bytes.len() as u64;
         let ext = path

@@ -25,10 +25,12 @@ impl Folder {
     /// The notes of folder `dir` (none when it has no `sources.toml`).
     pub fn read(dir: &Path) -> Result<Folder> {
         let file = dir.join("sources.toml");
-        let text = match std::fs::read_to_string(&file) {
+        let text = match crate::error::read_text(&file, "publisher notes") {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Folder::default()),
-            Err(e) => return Err(Error::io(format!("cannot read {}", file.display()), e)),
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Folder::default())
+            }
+            Err(e) => return Err(e),
         };
         let doc = value::parse_file(&file, &text)?;
         let mut cx = Cx {

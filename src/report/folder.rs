@@ -183,7 +183,7 @@ fn check_contents(out: &Path) -> Result<()> {
 }
 
 fn read_manifest(dir: &Path) -> Option<Manifest> {
-    let text = std::fs::read_to_string(dir.join(MANIFEST)).ok()?;
+    let text = crate::error::read_text(&dir.join(MANIFEST), "manifest").ok()?;
     serde_json::from_str::<Manifest>(&text)
         .ok()
         .filter(|m| m.schema == MANIFEST_SCHEMA)

@@ -24,12 +24,16 @@ pub use types::*;
 use common::{read_common, COMMON_KEYS};
 use reader::{Cx, Table};
 
-use crate::error::{Diagnostics, Error, Result};
+use crate::error::{Diagnostics, Result};
 use std::path::{Path, PathBuf};
 
 /// The most bars any lookback, horizon, holding period or schedule step may span: 1,000,000
 /// (about 4,000 years of trading days; the longest shipped data has 26,000 bars).
 pub const MAX_BARS: i64 = 1_000_000;
+
+/// Commission and slippage are below 10,000 bps (100 % of the traded notional): a cost of all
+/// the money traded or more is not a cost model, and made prices negative.
+pub const MAX_COST_BPS: f64 = 10_000.0;
 
 /// The most calendar days a publication lag or staleness limit may span (100 years).
 pub const MAX_DAYS: i64 = 36_600;
@@ -105,7 +109,8 @@ impl FileKind {
 
     /// The kind of the file at `path` (a strategy when it cannot be read: its reader says why).
     pub fn of_file(path: &Path) -> FileKind {
-        std::fs::read_to_string(path).map_or(FileKind::Strategy, |t| FileKind::of(&t))
+        crate::error::read_text(path, "strategy file")
+            .map_or(FileKind::Strategy, |t| FileKind::of(&t))
     }
 }
 
@@ -116,8 +121,7 @@ pub fn load(path: &Path) -> Result<Strategy> {
 
 /// The text of a strategy file.
 pub fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path)
-        .map_err(|e| Error::io(format!("cannot read strategy file {}", path.display()), e))
+    crate::error::read_text(path, "strategy file")
 }
 
 /// Parses strategy text; `path` is only used in messages.
@@ -187,6 +191,7 @@ fn read_strategy(cx: &mut Cx, top: &mut Table) -> Strategy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     const MINIMAL: &str = r#"
 version = 1

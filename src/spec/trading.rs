@@ -123,6 +123,21 @@ pub(crate) fn read_execution(cx: &mut Cx, top: &mut Table, assets: &[AssetSpec])
     e.commission_bps = t.non_negative(cx, "commission_bps", e.commission_bps);
     e.fixed_cost = t.non_negative(cx, "fixed_cost", e.fixed_cost);
     e.slippage_bps = t.non_negative(cx, "slippage_bps", e.slippage_bps);
+    for (key, v) in [
+        ("commission_bps", &mut e.commission_bps),
+        ("slippage_bps", &mut e.slippage_bps),
+    ] {
+        if *v >= super::MAX_COST_BPS {
+            if let Some(node) = t.get(key) {
+                cx.err(
+                    &node.span(),
+                    &t.path(key),
+                    format!("expected basis points below 10000 (100 % of the traded notional), found {v}"),
+                );
+            }
+            *v = 0.0;
+        }
+    }
     e.min_trade_bps = t.non_negative(cx, "min_trade_bps", e.min_trade_bps);
     t.finish(
         cx,

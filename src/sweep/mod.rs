@@ -965,14 +965,14 @@ weights = {{ cash = 1 }}
         // Values are checked when the sweep is built, at the values' place in the file.
         let s = strategy("[sweep]\nrebalance.every = [5, 0]\nrebalance.min_hold = [1.5]\n");
         let e = errors(&s, &[]);
-        assert!(e.contains("s.toml:17:19: `sweep.rebalance.every`: value 0 is not valid for rebalance.every: expected a whole number of bars >= 1"), "{e}");
+        assert!(e.contains("s.toml:17:19: `sweep.rebalance.every`: value 0 is not valid for rebalance.every: expected a whole number of bars from 1 to 1000000"), "{e}");
         assert!(
             e.contains("s.toml:18:22: `sweep.rebalance.min_hold`: value 1.5 is not valid"),
             "{e}"
         );
         let s = strategy("");
         let e = errors(&s, &["execution.commission_bps=-1,5"]);
-        assert!(e.contains("--param: execution.commission_bps=-1,5: value -1 is not valid for execution.commission_bps: expected a number >= 0"), "{e}");
+        assert!(e.contains("--param: execution.commission_bps=-1,5: value -1 is not valid for execution.commission_bps: expected a number of basis points >= 0 and below 10000 (100 %)"), "{e}");
         assert!(errors(&s, &["params.fast=1..x"]).contains("`x` is not a number"));
         assert!(errors(&s, &["nonsense"]).contains("expected PATH=VALUES"));
         assert!(errors(&s, &[]).contains("nothing to sweep"));

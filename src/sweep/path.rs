@@ -97,13 +97,12 @@ impl SweepPath {
         let whole = x.fract() == 0.0;
         let ok = match self {
             Param(_) => x.is_finite(),
-            Every => whole && x >= 1.0,
-            MinHold => whole && x >= 0.0,
+            Every => whole && (1.0..=crate::spec::MAX_BARS as f64).contains(&x),
+            MinHold => whole && (0.0..=crate::spec::MAX_BARS as f64).contains(&x),
             DriftBand => (0.0..1.0).contains(&x),
             InitialCapital => x > 0.0 && x.is_finite(),
-            Commission | Slippage | FixedCost | MinTrade | FinancingSpread | BorrowFee => {
-                x >= 0.0 && x.is_finite()
-            }
+            Commission | Slippage => (0.0..crate::spec::MAX_COST_BPS).contains(&x),
+            FixedCost | MinTrade | FinancingSpread | BorrowFee => x >= 0.0 && x.is_finite(),
         };
         if ok {
             return Ok(());
@@ -113,8 +112,9 @@ impl SweepPath {
             self.text(),
             match self {
                 Param(_) => "a finite number",
-                Every => "a whole number of bars >= 1",
-                MinHold => "a whole number of bars >= 0",
+                Every => "a whole number of bars from 1 to 1000000",
+                MinHold => "a whole number of bars from 0 to 1000000",
+                Commission | Slippage => "a number of basis points >= 0 and below 10000 (100 %)",
                 DriftBand => "a weight distance from 0 (no band) up to 1",
                 InitialCapital => "a number > 0",
                 _ => "a number >= 0",

@@ -55,8 +55,7 @@ pub fn write(dir: &Path) -> Result<()> {
 
 /// A JSON file of an output folder, typed (or a `serde_json::Value`).
 pub(crate) fn read_typed<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    let text = crate::error::read_text(path, "result file")?;
     serde_json::from_str(&text).map_err(|e| {
         Error::input(
             Diagnostic::new(path, format!("not the file rotor wrote: {e}")).line(e.line().max(1)),

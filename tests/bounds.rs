@@ -1,0 +1,313 @@
+//! Bounded and total (issue 19): inputs that crashed, hung or misled now get an answer, exit
+//! code 2 with the key or flag, in bounded time.
+
+mod common;
+
+use common::{csv, weekdays, write, Lcg};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// Runs rotor in `dir`, killed (and the test failed) after 60 s.
+fn rotor_in(dir: &Path, args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rotor"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t0.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("rotor {args:?} ran for more than 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn market(dir: &Path, bars: usize) {
+    let dates = weekdays(bars);
+    let mut rng = Lcg(3);
+    let mut walk = |start: f64| {
+        let mut p = vec![start];
+        for _ in 1..bars {
+            let last = p[p.len() - 1];
+            p.push(last * (1.0 + rng.range(-0.02, 0.021)));
+        }
+        p
+    };
+    let (a, b) = (walk(100.0), walk(50.0));
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    write(&dir.join("data"), "a.csv", &csv(&dates, &[("close", &a)]));
+    write(&dir.join("data"), "b.csv", &csv(&dates, &[("close", &b)]));
+}
+
+fn strategy(dir: &Path, name: &str, signal: &str, extra: &str) -> PathBuf {
+    write(
+        dir,
+        &format!("{name}.toml"),
+        &format!(
+            "version = 1\nname = \"{name}\"\n[assets]\na = {{ file = \"data/a.csv\", column = \"close\" }}\nb = {{ file = \"data/b.csv\", column = \"close\" }}\n[signals]\nedge = \"{signal}\"\n[[rules]]\nwhen = \"edge > 0\"\nweights = {{ a = 1 }}\n[[rules]]\notherwise = true\nweights = {{ b = 1 }}\n{extra}"
+        ),
+    )
+}
+
+/// Exit code 2 and every needle in stderr.
+fn refused(o: &Output, needles: &[&str]) {
+    let e = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    for n in needles {
+        assert!(e.contains(n), "missing {n:?} in: {e}");
+    }
+    assert!(!e.contains("panicked") && !e.contains("overflow"), "{e}");
+}
+
+#[test]
+fn deep_expressions_are_refused_at_their_place() {
+    let d = tempfile::tempdir().unwrap();
+    market(d.path(), 100);
+    let cases = [
+        (
+            vec!["ret(a, 1)"; 10_000].join(" + "),
+            "nests more than 500 levels",
+        ),
+        (
+            vec!["ret(a, 1) > 0"; 20_000].join(" and "),
+            "nests more than 500 levels",
+        ),
+        (
+            format!("{}ret(a, 1){}", "(".repeat(5_000), ")".repeat(5_000)),
+            "nests more than 64",
+        ),
+        (
+            format!("{}ret(a, 1)", "not ".repeat(10_000)),
+            "nests more than 64",
+        ),
+        (
+            format!("{}ret(a, 1)", "-".repeat(10_000)),
+            "nests more than 64",
+        ),
+        (
+            format!("{}ret(a, 1){}", "abs(".repeat(10_000), ")".repeat(10_000)),
+            "nests more than 64",
+        ),
+    ];
+    for (i, (expr, why)) in cases.iter().enumerate() {
+        let s = strategy(d.path(), &format!("deep{i}"), expr, "");
+        let ss = s.display().to_string();
+        for cmd in ["validate", "run"] {
+            let o = rotor_in(
+                d.path(),
+                &[cmd, &ss, "--out", "o", "--no-charts"][..if cmd == "run" { 5 } else { 2 }],
+            );
+            refused(&o, &[&format!("deep{i}.toml:7:"), "`signals.edge`", why]);
+        }
+    }
+    // A sweep constraint and an event condition go through the same parser.
+    let s = strategy(
+        d.path(),
+        "constraint",
+        "ret(a, lb)",
+        &format!(
+            "[params]\nlb = 5\n[sweep]\nparams.lb = [5, 10]\nconstraints = [\"{}lb > 1{}\"]\n",
+            "(".repeat(5_000),
+            ")".repeat(5_000)
+        ),
+    );
+    let o = rotor_in(d.path(), &["sweep", &s.display().to_string()]);
+    refused(&o, &["nests more than 64"]);
+}
+
+#[test]
+fn sizes_are_bounded_where_they_are_read() {
+    let d = tempfile::tempdir().unwrap();
+    market(d.path(), 200);
+    let study = |name: &str, horizons: &str, samples: &str| {
+        write(
+            d.path(),
+            &format!("{name}.toml"),
+            &format!("version = 1\nname = \"{name}\"\n[assets]\na = {{ file = \"data/a.csv\", column = \"close\" }}\n[event]\nwhen = \"ret(a, 5) > 0.02\"\nhorizons = {horizons}\nmeasure = \"a\"\n[bootstrap]\nsamples = {samples}\n"),
+        )
+        .display()
+        .to_string()
+    };
+    for (h, s, needle) in [
+        (
+            "[1, 1000000000000]",
+            "200",
+            "`event.horizons`: expected whole numbers of bars from 1 to 1000000",
+        ),
+        ("[1, 9223372036854775807]", "200", "`event.horizons`"),
+        (
+            "[1, 5]",
+            "1000000000000",
+            "`bootstrap.samples`: expected an integer from 100 to 100000",
+        ),
+    ] {
+        let o = rotor_in(d.path(), &["events", &study("s", h, s)]);
+        refused(&o, &[needle]);
+    }
+    let ok = study("ok", "[1, 5]", "200");
+    let o = rotor_in(d.path(), &["events", &ok, "--samples", "4294967295"]);
+    refused(&o, &["--samples"]);
+    let s = strategy(d.path(), "s", "ret(a, 5) - ret(b, 5)", "")
+        .display()
+        .to_string();
+    let o = rotor_in(
+        d.path(),
+        &[
+            "sweep",
+            &s,
+            "--param",
+            "execution.commission_bps=0,5",
+            "--curves",
+            "1000000",
+        ],
+    );
+    refused(&o, &["--curves"]);
+    let o = rotor_in(d.path(), &["validate", &s, "--threads", "65535"]);
+    refused(&o, &["--threads", "cores"]);
+    // Lookbacks state their limit.
+    let big = strategy(d.path(), "big", "sma(a, 2000000)", "")
+        .display()
+        .to_string();
+    let o = rotor_in(d.path(), &["validate", &big]);
+    refused(
+        &o,
+        &["expected a whole number of bars from 1 to 1000000, found 2000000"],
+    );
+}
+
+#[test]
+fn costs_of_100_percent_or_more_are_bad_input() {
+    let d = tempfile::tempdir().unwrap();
+    market(d.path(), 100);
+    for key in ["commission_bps", "slippage_bps"] {
+        let s = strategy(
+            d.path(),
+            "c",
+            "ret(a, 5)",
+            &format!("[execution]\n{key} = 10001\n"),
+        );
+        let o = rotor_in(d.path(), &["run", &s.display().to_string(), "--out", "o"]);
+        refused(
+            &o,
+            &[
+                "c.toml:15:",
+                &format!("`execution.{key}`: expected basis points below 10000"),
+            ],
+        );
+        assert!(!d.path().join("o").exists());
+    }
+    let s = strategy(d.path(), "c", "ret(a, 5)", "");
+    let o = rotor_in(
+        d.path(),
+        &[
+            "sweep",
+            &s.display().to_string(),
+            "--param",
+            "execution.commission_bps=0,10000",
+        ],
+    );
+    refused(&o, &["--param", "below 10000"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn only_regular_files_are_read() {
+    let d = tempfile::tempdir().unwrap();
+    market(d.path(), 100);
+    let fifo = d.path().join("fifo.toml");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let o = rotor_in(d.path(), &["validate", &fifo.display().to_string()]);
+    refused(&o, &["fifo.toml: strategy file is not a regular file"]);
+    let o = rotor_in(d.path(), &["validate", "/dev/zero"]);
+    refused(&o, &["/dev/zero: strategy file is not a regular file"]);
+    // A FIFO or a device as a data file.
+    for (name, file) in [("f", fifo.display().to_string()), ("z", "/dev/zero".into())] {
+        let s = write(
+            d.path(),
+            &format!("{name}.toml"),
+            &format!("version = 1\nname = \"{name}\"\n[assets]\na = {{ file = \"{file}\", column = \"close\" }}\n[[rules]]\notherwise = true\nweights = {{ a = 1 }}\n"),
+        );
+        let o = rotor_in(d.path(), &["validate", &s.display().to_string()]);
+        refused(&o, &["data file is not a regular file"]);
+    }
+}
+
+#[test]
+fn baselines_hold_only_finite_numbers_and_names_are_unique() {
+    let d = tempfile::tempdir().unwrap();
+    market(d.path(), 300);
+    // Never in the market: no drawdown, so the Calmar ratio is infinite and the Sharpe ratio
+    // undefined; bless writes them as `undefined`, and check keeps them so.
+    let cash = write(
+        d.path(),
+        "cash.toml",
+        "version = 1\nname = \"cash\"\n[assets]\na = { file = \"data/a.csv\", column = \"close\" }\n[[rules]]\notherwise = true\nweights = { cash = 1 }\n",
+    );
+    let base = d.path().join("base");
+    let cs = cash.display().to_string();
+    let bs = base.display().to_string();
+    let o = rotor_in(d.path(), &["check", &cs, "--bless", "--baseline", &bs]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let printed = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(printed.contains("written as `undefined`"), "{printed}");
+    let text = std::fs::read_to_string(base.join("cash.toml")).unwrap();
+    assert!(!text.contains("inf") && !text.contains("nan"), "{text}");
+    assert!(text.contains("undefined = ["), "{text}");
+    let o = rotor_in(d.path(), &["check", &cs, "--baseline", &bs]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    // An infinite number written by hand is bad input at its line, not a pass.
+    let s = strategy(d.path(), "s", "ret(a, 5) - ret(b, 5)", "");
+    let ss = s.display().to_string();
+    let o = rotor_in(d.path(), &["check", &ss, "--bless", "--baseline", &bs]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let path = base.join("s.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("sharpe = "))
+        .unwrap()
+        + 1;
+    let edited: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("sharpe = ") {
+                "sharpe = -inf".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&path, edited + "\n").unwrap();
+    let o = rotor_in(d.path(), &["check", &ss, "--baseline", &bs]);
+    refused(
+        &o,
+        &[
+            &format!("s.toml:{line}:"),
+            "`metrics.sharpe`: expected a finite number, found -inf",
+        ],
+    );
+    // Two strategies with one name in one folder.
+    let dup = d.path().join("dup");
+    std::fs::create_dir(&dup).unwrap();
+    for f in ["x.toml", "y.toml"] {
+        std::fs::copy(&s, dup.join(f)).unwrap();
+    }
+    let o = rotor_in(d.path(), &["check", "dup", "--bless"]);
+    refused(&o, &["strategy name `s` is also used by"]);
+    assert!(!dup.join("baselines").exists());
+}
