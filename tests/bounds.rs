@@ -174,6 +174,17 @@ fn sizes_are_bounded_where_they_are_read() {
     refused(&o, &["--curves"]);
     let o = rotor_in(d.path(), &["validate", &s, "--threads", "65535"]);
     refused(&o, &["--threads", "cores"]);
+    // A sweep step below what its values resolve.
+    let o = rotor_in(
+        d.path(),
+        &[
+            "sweep",
+            &s,
+            "--param",
+            "execution.commission_bps=0..1e-18:1e-20",
+        ],
+    );
+    refused(&o, &["--param", "collapse to 1 distinct"]);
     // Lookbacks state their limit.
     let big = strategy(d.path(), "big", "sma(a, 2000000)", "")
         .display()
@@ -310,4 +321,90 @@ fn baselines_hold_only_finite_numbers_and_names_are_unique() {
     let o = rotor_in(d.path(), &["check", "dup", "--bless"]);
     refused(&o, &["strategy name `s` is also used by"]);
     assert!(!dup.join("baselines").exists());
+}
+
+#[test]
+fn walkforward_spans_are_bounded() {
+    let d = tempfile::tempdir().unwrap();
+    market(d.path(), 600);
+    let s = strategy(
+        d.path(),
+        "s",
+        "ret(a, lb) - ret(b, lb)",
+        "[params]\nlb = 5\n",
+    );
+    let ss = s.display().to_string();
+    for (flags, needle) in [
+        (
+            vec!["--train", "8000y", "--test", "1y"],
+            "--train: `8000y`: at most 1000y",
+        ),
+        (
+            vec!["--train", "357913942y", "--test", "1y"],
+            "--train: `357913942y`: at most 1000y",
+        ),
+        (
+            vec!["--train", "6m", "--test", "1m", "--step", "8000y"],
+            "--step: `8000y`: at most 1000y",
+        ),
+        (
+            vec!["--train", "1000y", "--test", "1y"],
+            "no complete walk-forward window fits",
+        ),
+    ] {
+        let mut a = vec!["walkforward", &ss, "--param", "params.lb=5,10"];
+        a.extend(flags.iter().copied());
+        let o = rotor_in(d.path(), &a);
+        refused(&o, &[needle]);
+    }
+}
+
+#[test]
+fn horizons_longer_than_the_data_are_bad_input() {
+    let d = tempfile::tempdir().unwrap();
+    market(d.path(), 300);
+    let s = write(
+        d.path(),
+        "e.toml",
+        "version = 1\nname = \"e\"\n[assets]\na = { file = \"data/a.csv\", column = \"close\" }\n[event]\nwhen = \"ret(a, 5) > 0.02\"\nhorizons = [1, 1000000]\nmeasure = \"a\"\n[bootstrap]\nsamples = 100\n",
+    );
+    let o = rotor_in(d.path(), &["events", &s.display().to_string()]);
+    refused(&o, &["e.toml:7:12: `event.horizons`: a horizon of 1000000 bars is not shorter than the data (300 bars"]);
+}
+
+#[test]
+fn a_report_of_files_that_do_not_belong_together_is_bad_input() {
+    let d = tempfile::tempdir().unwrap();
+    market(d.path(), 400);
+    let s = strategy(
+        d.path(),
+        "s",
+        "ret(a, 5) - ret(b, 5)",
+        "[regimes]\nup = \"ret(a, 20) > 0\"\n",
+    );
+    let out = d.path().join("o");
+    let o = rotor_in(
+        d.path(),
+        &["run", &s.display().to_string(), "--out", "o", "--no-charts"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Each per-bar file cut to 100 rows in turn: the page is refused, naming the file.
+    for f in ["equity.csv", "weights.csv", "regimes.csv"] {
+        let path = out.join(f);
+        let whole = std::fs::read_to_string(&path).unwrap();
+        let cut: String = whole.lines().take(101).map(|l| format!("{l}\n")).collect();
+        std::fs::write(&path, cut).unwrap();
+        let e = rotor::report::html::render(&out)
+            .unwrap_err()
+            .user_message();
+        assert!(
+            e.contains(f) && e.contains("do not belong together"),
+            "{f}: {e}"
+        );
+        // The command refuses it too (the manifest sees the edited file first).
+        let o = rotor_in(d.path(), &["report", "o"]);
+        refused(&o, &[f]);
+        std::fs::write(&path, whole).unwrap();
+    }
+    assert!(rotor::report::html::render(&out).is_ok());
 }

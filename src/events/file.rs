@@ -58,6 +58,9 @@ pub struct EventSpec {
     pub inputs: Vec<ExprSrc>,
     pub cooldown: usize,
     pub horizons: Vec<usize>,
+    /// Where `horizons` is written, for messages; `None` when the defaults apply (those longer
+    /// than the data are then left out).
+    pub horizons_span: Option<Range<usize>>,
     pub measure: Measure,
     pub bootstrap: Bootstrap,
     /// The data part, as a strategy without rules (for loading and compiling expressions).
@@ -129,6 +132,7 @@ pub fn load(path: &Path) -> Result<EventSpec> {
         inputs,
         cooldown: event.cooldown,
         horizons: event.horizons,
+        horizons_span: event.horizons_span,
         measure,
         bootstrap,
         strategy,
@@ -140,6 +144,7 @@ struct EventTable {
     when: Option<ExprSrc>,
     cooldown: usize,
     horizons: Vec<usize>,
+    horizons_span: Option<Range<usize>>,
     measure: Option<(Measure, Range<usize>)>,
 }
 
@@ -148,6 +153,7 @@ fn read_event(cx: &mut Cx, top: &mut Table) -> EventTable {
         when: None,
         cooldown: DEFAULT_COOLDOWN,
         horizons: DEFAULT_HORIZONS.to_vec(),
+        horizons_span: None,
         measure: None,
     };
     let Some(mut t) = top.table(cx, "event") else {
@@ -167,6 +173,7 @@ fn read_event(cx: &mut Cx, top: &mut Table) -> EventTable {
         e.cooldown = v as usize;
     }
     if let Some(node) = t.get("horizons") {
+        e.horizons_span = Some(node.span());
         if let Some(hs) = read_horizons(cx, node) {
             e.horizons = hs;
         }

@@ -206,6 +206,21 @@ fn synthetic_differences(
 /// Runs a study on loaded data: the events, their forward returns, per-horizon statistics
 /// against all days with bootstrap intervals, and the average path after events.
 pub fn study(spec: &EventSpec, panel: &Panel) -> Result<Study> {
+    // A horizon is at most the bars the data have (a longer one measures nothing, and its
+    // bootstrap paths would be as long).
+    let too_long = spec.horizons.iter().find(|h| **h >= panel.len());
+    if let (Some(h), Some(span)) = (too_long, &spec.horizons_span) {
+        return Err(crate::error::Error::input(spec.strategy.diag(
+            span,
+            "event.horizons",
+            format!(
+                "a horizon of {h} bars is not shorter than the data ({} bars from {} to {})",
+                panel.len(),
+                crate::date::format(panel.dates[0]),
+                crate::date::format(panel.dates[panel.len() - 1])
+            ),
+        )));
+    }
     let plan = plan::compile_with(&spec.strategy, &spec.expressions())?;
     // The condition may look back before `start`: evaluated on the history, read from `start` on.
     let signals = signal::eval_signals(&plan, panel);

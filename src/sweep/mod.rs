@@ -307,12 +307,22 @@ pub fn range_values(low: f64, high: f64, step: f64) -> std::result::Result<Vec<f
     // 0.6000000000000001.
     let decimals = |x: f64| format!("{x}").split_once('.').map_or(0, |(_, d)| d.len());
     let d = decimals(low).max(decimals(step)).min(15);
-    Ok((0..n)
+    let values: Vec<f64> = (0..n)
         .map(|i| {
             let v = low + i as f64 * step;
             format!("{v:.d$}").parse().unwrap_or(v)
         })
-        .collect())
+        .collect();
+    // A step below what the values can resolve makes identical variants, not a sweep.
+    if values.windows(2).any(|w| w[1] <= w[0]) {
+        let mut distinct = values.clone();
+        distinct.dedup();
+        return Err(format!(
+            "the step {step} is too small for values of this size: the {n} values collapse to {} distinct ones",
+            distinct.len()
+        ));
+    }
+    Ok(values)
 }
 
 /// Parses a `--param PATH=SPEC` flag: `SPEC` is `a..b`, `a..b:step` or `v1,v2,...`.
@@ -932,6 +942,16 @@ weights = {{ cash = 1 }}
         assert_eq!(
             range_values(0.1, 0.35, 0.05).unwrap(),
             vec![0.1, 0.15, 0.2, 0.25, 0.3, 0.35]
+        );
+    }
+
+    #[test]
+    fn a_step_too_small_for_its_values_is_an_error() {
+        let e = range_values(0.0, 1e-18, 1e-20).unwrap_err();
+        assert!(e.contains("collapse to 1 distinct"), "{e}");
+        assert_eq!(
+            range_values(0.0, 1.0, 0.25).unwrap(),
+            [0.0, 0.25, 0.5, 0.75, 1.0]
         );
     }
 

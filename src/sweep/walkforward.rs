@@ -36,6 +36,16 @@ pub fn parse_span(text: &str) -> std::result::Result<Span, String> {
     if n == 0 {
         return Err(format!("`{text}`: a length must be positive"));
     }
+    // Bounded where read: 1,000 years, so month arithmetic and dates stay in range.
+    let max = match unit {
+        "y" => 1_000,
+        "m" => 12_000,
+        "b" => crate::spec::MAX_BARS as u32,
+        _ => u32::MAX,
+    };
+    if n > max {
+        return Err(format!("`{text}`: at most {max}{unit}"));
+    }
     match unit {
         "y" => Ok(Span::Months(n * 12)),
         "m" => Ok(Span::Months(n)),
@@ -51,10 +61,12 @@ pub fn add_months(d: Date, months: u32) -> Date {
     let (y, m, day) = date::to_ymd(d);
     let total = y * 12 + (m as i32 - 1) + months as i32;
     let (ny, nm) = (total.div_euclid(12), total.rem_euclid(12) as u32 + 1);
-    let mut dd = day;
-    while date::parse(&format!("{ny:04}-{nm:02}-{dd:02}")).is_none() {
-        dd -= 1;
-    }
+    // The day clamped to the month's length (28 is always valid).
+    let dd = (28..=day.max(28))
+        .rev()
+        .find(|dd| date::parse(&format!("{ny:04}-{nm:02}-{dd:02}")).is_some())
+        .unwrap_or(28)
+        .min(day);
     date::from_ymd(ny, nm, dd)
 }
 
@@ -281,6 +293,17 @@ mod tests {
     #[test]
     fn spans_and_months() {
         assert_eq!(parse_span("10y"), Ok(Span::Months(120)));
+        // Bounded: no overflow of n x 12, no date past year 9999.
+        assert!(parse_span("8000y").unwrap_err().contains("at most 1000y"));
+        assert!(parse_span("357913942y")
+            .unwrap_err()
+            .contains("at most 1000y"));
+        assert!(parse_span("2000000b").is_err());
+        assert_eq!(parse_span("1000y"), Ok(Span::Months(12_000)));
+        assert_eq!(
+            add_months(date::from_ymd(2024, 1, 31), 1),
+            date::from_ymd(2024, 2, 29)
+        );
         assert_eq!(parse_span("18m"), Ok(Span::Months(18)));
         assert_eq!(parse_span("252b"), Ok(Span::Bars(252)));
         assert!(parse_span("2w").is_err() && parse_span("0y").is_err() && parse_span("y").is_err());

@@ -77,6 +77,9 @@ impl Csv {
     pub fn columns(&self) -> Vec<String> {
         self.frame.column_names()
     }
+    pub fn rows(&self) -> usize {
+        self.frame.rows()
+    }
     /// A date column, as days.
     pub fn days(&self, name: &str) -> Result<Vec<f64>> {
         Ok(self.frame.dates(name)?.iter().map(|&d| d as f64).collect())

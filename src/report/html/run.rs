@@ -105,11 +105,51 @@ fn load(dir: &Path) -> Result<Run> {
         }
         None => vec![],
     };
+    let weights = (w.days("date")?, layers);
+    // The files must belong together (a folder cut or mixed by hand): every per-bar file has
+    // stats.json's bars, on equity.csv's dates.
+    let bars = stats.calendar.bars;
+    let mismatch = |file: &str, what: String| {
+        Err(crate::error::Error::input(crate::error::Diagnostic::new(
+            dir.join(file),
+            format!("{what}: the folder's files do not belong together (cut or mixed by hand); rerun the command that wrote it"),
+        )))
+    };
+    if equity.days.len() != bars {
+        return mismatch(
+            "equity.csv",
+            format!(
+                "has {} rows, but stats.json says the run has {bars} bars",
+                equity.days.len()
+            ),
+        );
+    }
+    if weights.0 != equity.days {
+        return mismatch(
+            "weights.csv",
+            format!(
+                "has {} rows whose dates are not equity.csv's {bars}",
+                weights.0.len()
+            ),
+        );
+    }
+    if stats.regimes.is_some() {
+        let h = Csv::read(&dir.join(crate::report::regimes::FILE))?;
+        if h.days("date")? != equity.days {
+            return mismatch(
+                crate::report::regimes::FILE,
+                format!(
+                    "has {} rows whose dates are not equity.csv's {bars}",
+                    h.rows()
+                ),
+            );
+        }
+    }
     Ok(Run {
         held,
         stats,
         equity,
-        weights: (w.days("date")?, layers),
+        weights,
         trades: Csv::read(&dir.join("trades.csv"))?,
     })
 }
