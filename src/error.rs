@@ -136,6 +136,26 @@ impl Error {
 }
 
 impl Error {
+    /// The same error with the path `from` (a temporary folder) shown as `to` in its messages.
+    pub fn with_path(self, from: &std::path::Path, to: &std::path::Path) -> Error {
+        let (from, to) = (from.display().to_string(), to.display().to_string());
+        let fix = |s: String| s.replace(&from, &to);
+        match self {
+            Error::Input(mut d) => {
+                for x in &mut d.0 {
+                    x.message = fix(std::mem::take(&mut x.message));
+                    x.file = std::path::PathBuf::from(fix(x.file.display().to_string()));
+                }
+                Error::Input(d)
+            }
+            Error::Io { context, source } => Error::Io {
+                context: fix(context),
+                source,
+            },
+            Error::Other(m) => Error::Other(fix(m)),
+        }
+    }
+
     /// The message for stderr: every line starts with `error: `.
     pub fn user_message(&self) -> String {
         match self {
@@ -238,6 +258,11 @@ pub fn read_text(path: &std::path::Path, what: &str) -> Result<String, Error> {
             ),
         ))
     })
+}
+
+/// `n` and a noun, singular for one ("1 bar", "2 bars", "1 strategy", "3 strategies").
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Text read from a file, cut to a readable length for a message: at most 80 characters, the

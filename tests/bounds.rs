@@ -324,6 +324,30 @@ fn baselines_hold_only_finite_numbers_and_names_are_unique() {
 }
 
 #[test]
+fn cells_in_messages_are_cut_to_a_readable_length() {
+    let d = tempfile::tempdir().unwrap();
+    market(d.path(), 50);
+    let big = "x".repeat(1_000_000);
+    write(
+        &d.path().join("data"),
+        "big.csv",
+        &format!("date,close\n2020-01-01,100\n2020-01-02,{big}\n"),
+    );
+    let s = write(
+        d.path(),
+        "big.toml",
+        "version = 1\nname = \"big\"\n[assets]\na = { file = \"data/big.csv\", column = \"close\" }\n[[rules]]\notherwise = true\nweights = { a = 1 }\n",
+    );
+    let o = rotor_in(d.path(), &["validate", &s.display().to_string()]);
+    refused(&o, &["expected a number", "(999920 more characters)"]);
+    assert!(
+        o.stderr.len() < 1_000,
+        "{} bytes of message",
+        o.stderr.len()
+    );
+}
+
+#[test]
 fn walkforward_spans_are_bounded() {
     let d = tempfile::tempdir().unwrap();
     market(d.path(), 600);

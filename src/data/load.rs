@@ -21,6 +21,80 @@ pub struct Frame {
     csv: bool,
 }
 
+/// Checks a CSV file's shape before polars reads it, so its problems are told by line: every
+/// record has the header's number of fields (a comma-decimal number such as `1,5` adds one), no
+/// blank line inside the data. Blank lines at the end are dropped. Quoted fields may hold
+/// commas and line breaks.
+fn csv_shape(path: &Path, mut bytes: Vec<u8>) -> Result<Vec<u8>> {
+    // Records: (first line number, fields, blank, end offset after its line break).
+    let mut records: Vec<(usize, usize, bool, usize)> = vec![];
+    let (mut quoted, mut fields, mut blank, mut line, mut first_line) = (false, 1, true, 1, 1);
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => {
+                quoted = !quoted;
+                blank = false;
+            }
+            b',' if !quoted => {
+                fields += 1;
+                blank = false;
+            }
+            b'\n' => {
+                line += 1;
+                if !quoted {
+                    records.push((first_line, fields, blank, i + 1));
+                    (fields, blank, first_line) = (1, true, line);
+                }
+            }
+            b if !b.is_ascii_whitespace() => blank = false,
+            _ => {}
+        }
+    }
+    if !blank {
+        records.push((first_line, fields, blank, bytes.len()));
+    }
+    let Some(&(_, want, _, _)) = records.first() else {
+        return Ok(bytes);
+    };
+    let mut end = records[0].3;
+    let mut blank_at: Option<usize> = None;
+    for &(no, got, is_blank, stop) in &records[1..] {
+        if is_blank {
+            blank_at.get_or_insert(no);
+            continue;
+        }
+        if let Some(b) = blank_at {
+            return Err(Error::input(
+                Diagnostic::new(
+                    path,
+                    format!("a blank line inside the data (they go on at line {no})"),
+                )
+                .line(b),
+            ));
+        }
+        if got != want {
+            let hint = if got > want {
+                " (a decimal comma? numbers are written with a '.', fields separated by ',')"
+            } else {
+                ""
+            };
+            return Err(Error::input(
+                Diagnostic::new(
+                    path,
+                    format!(
+                        "{}, but the header has {want}{hint}",
+                        crate::error::count(got, "field", "fields")
+                    ),
+                )
+                .line(no),
+            ));
+        }
+        end = stop;
+    }
+    bytes.truncate(end);
+    Ok(bytes)
+}
+
 impl Frame {
     pub fn read(path: &Path) -> Result<Frame> {
         let bytes = crate::error::read_file(path, "data file", crate::error::MAX_DATA_FILE)?;
@@ -39,6 +113,7 @@ impl Frame {
         };
         let (df, csv) = match ext.as_str() {
             "csv" => {
+                let bytes = csv_shape(path, bytes)?;
                 // Every column is read as text (no schema inference) and converted below, so a
                 // bad cell is reported with its row instead of failing the whole file.
                 let df = CsvReadOptions::default()
@@ -129,8 +204,9 @@ impl Frame {
                 Diagnostic::new(
                     &self.path,
                     format!(
-                        "no column named `{name}`; the file has: {}",
-                        names.join(", ")
+                        "no column named `{}`; the file has: {}",
+                        crate::error::clip(name),
+                        crate::error::clip(&names.join(", "))
                     ),
                 )
                 .key(name),
@@ -169,7 +245,10 @@ impl Frame {
                         None => {
                             return Err(bad(
                                 row,
-                                format!("expected a date YYYY-MM-DD, found \"{cell}\""),
+                                format!(
+                                    "expected a date YYYY-MM-DD, found \"{}\"",
+                                    crate::error::clip(cell)
+                                ),
                             ))
                         }
                     }
@@ -280,7 +359,7 @@ impl Frame {
             match v {
                 Some(v) if v.is_finite() => out.push(v),
                 Some(v) => {
-                    let shown = cell.map_or_else(|| v.to_string(), str::to_owned);
+                    let shown = cell.map_or_else(|| v.to_string(), crate::error::clip);
                     return Err(bad(
                         row,
                         format!(
@@ -289,7 +368,7 @@ impl Frame {
                     ));
                 }
                 None if text.is_some() && !empty => {
-                    let t = cell.unwrap_or_default();
+                    let t = crate::error::clip(cell.unwrap_or_default());
                     return Err(bad(row, format!("expected a number, found \"{t}\"")));
                 }
                 None => out.push(f64::NAN),

@@ -239,9 +239,25 @@ fn read_raw(s: &Strategy, cache: &mut FileCache, src: &Source, column: &str) -> 
         }
         Err(e) => return Err(e),
     };
+    // A column the file lacks is also reported at the strategy line that names it.
+    let named_here = |e: Error, key: &str| match e {
+        Error::Input(mut d) if d.0.iter().any(|x| x.message.starts_with("no column named")) => {
+            let what = d.0[0].message.clone();
+            d.0.insert(
+                0,
+                s.diag(&src.span, key, format!("{}: {what}", src.file.display())),
+            );
+            Error::Input(d)
+        }
+        e => e,
+    };
+    let column_key = src.key.replace(".file", ".column");
+    let date_key = src.key.replace(".file", ".date_column");
     Ok(Raw {
-        dates: f.dates(&src.date_column)?,
-        values: f.numbers(column)?,
+        dates: f
+            .dates(&src.date_column)
+            .map_err(|e| named_here(e, &date_key))?,
+        values: f.numbers(column).map_err(|e| named_here(e, &column_key))?,
     })
 }
 
@@ -562,6 +578,24 @@ fn unit_scale(unit: Unit) -> f64 {
     }
 }
 
+/// Where top-level `key` is written in a strategy's text (before the first table), if it is.
+fn top_key_offset(text: &str, key: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        if t.starts_with('[') {
+            return None;
+        }
+        if t.strip_prefix(key)
+            .is_some_and(|r| r.trim_start().starts_with('='))
+        {
+            return Some(offset + line.len() - t.len());
+        }
+        offset += line.len();
+    }
+    None
+}
+
 /// One line per asset: its name, file and date range, for messages about ranges.
 fn ranges_text(strategy: &Strategy, assets: &[AssetData]) -> String {
     strategy
@@ -587,6 +621,36 @@ fn resolve_range(strategy: &Strategy, assets: &[AssetData]) -> Result<(Date, Dat
     let last = assets.iter().map(|d| d.raw.last()).min().unwrap_or(0);
     let start = strategy.start.unwrap_or(first);
     let end = strategy.end.unwrap_or(last);
+    // A `start` after the data end (or an `end` before they begin) is the file's line, with the
+    // data's range.
+    let outside = |key: &str, what: String| {
+        let at = top_key_offset(&strategy.text, key).unwrap_or(0);
+        Error::input(strategy.diag(
+            &(at..at),
+            key,
+            format!("{what}; the data:{}", ranges_text(strategy, assets)),
+        ))
+    };
+    if strategy.start.is_some() && start > last {
+        return Err(outside(
+            "start",
+            format!(
+                "{} is after the last date the assets share, {}",
+                date::format(start),
+                date::format(last)
+            ),
+        ));
+    }
+    if strategy.end.is_some() && end < first {
+        return Err(outside(
+            "end",
+            format!(
+                "{} is before the first date the assets share, {}",
+                date::format(end),
+                date::format(first)
+            ),
+        ));
+    }
     for (a, d) in strategy.assets.iter().zip(assets) {
         let (f, l) = (d.raw.first(), d.raw.last());
         if f > start {

@@ -69,8 +69,9 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(127, 127, 127),
 ];
 
-fn err<E: std::fmt::Debug>(what: &str) -> impl Fn(E) -> Error + '_ {
-    move |e| Error::Other(format!("cannot draw {what}: {e:?}"))
+fn err<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> Error + '_ {
+    // The error's own words (a full disk: "No space left on device"), not its debug structure.
+    move |e| Error::Other(format!("cannot draw {what}: {e}"))
 }
 
 /// A compact axis label: 950, 12k, 3.4M, 1.5B.

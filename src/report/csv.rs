@@ -85,9 +85,10 @@ impl Csv<std::io::BufWriter<std::fs::File>> {
 
     fn error(&self, e: csv::Error) -> Error {
         let context = format!("cannot write {}", self.path.display());
+        let text = e.to_string();
         match e.into_kind() {
             csv::ErrorKind::Io(io) => Error::io(context, io),
-            other => Error::Other(format!("{context}: {other:?}")),
+            _ => Error::Other(format!("{context}: {text}")),
         }
     }
 }

@@ -370,7 +370,8 @@ pub fn write_dir_atomically(
         let _ = std::fs::remove_dir_all(&tmp);
     }
     pending(None, Some(&tmp));
-    result
+    // Messages name the folder the user asked for, not the hidden temporary one.
+    result.map_err(|e| e.with_path(&tmp, out))
 }
 
 fn swap(out: &Path, tmp: &Path, parent: &Path, leaf: &str) -> Result<()> {
@@ -508,6 +509,17 @@ mod tests {
         });
         assert!(e.is_err());
         assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+        // Messages name the folder asked for, not the hidden temporary one.
+        let e = write_dir_atomically(&out, "run", |d| {
+            Err(Error::io(
+                format!("cannot write {}", d.join("x.csv").display()),
+                std::io::Error::other("disk full"),
+            ))
+        })
+        .unwrap_err()
+        .user_message();
+        assert!(e.contains(&out.join("x.csv").display().to_string()), "{e}");
+        assert!(!e.contains(".tmp-"), "{e}");
         // A killed process's temporary folder (a pid that cannot be alive) holding the marker
         // goes; a look-alike without the marker stays.
         let stale = root.path().join(".res.tmp-4294967290");

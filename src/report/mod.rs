@@ -230,10 +230,7 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
-/// `n` and a noun, singular for one ("1 bar", "2 bars", "1 strategy", "3 strategies").
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+pub use crate::error::count;
 
 /// A p-value with 3 decimals; one below 0.0005 (the bootstrap's floor 1/(samples + 1) for 2,000
 /// samples is 0.0005) is "< 0.001", never "0.000".
