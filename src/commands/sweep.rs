@@ -184,7 +184,7 @@ fn run_shard(
 ) -> Result<Status> {
     let rows_here = sh.ids(sw.variants.len()).len();
     let pb = progress_bar(rows_here, o.progress);
-    let manifest = shard::Manifest {
+    let mut manifest = shard::Manifest {
         schema: shard::SCHEMA.into(),
         engine_version: env!("CARGO_PKG_VERSION").into(),
         strategy_file: o.strategy.to_path_buf(),
@@ -195,6 +195,7 @@ fn run_shard(
         variants: sw.variants.len(),
         shard: sh,
         rows: rows_here,
+        rows_sha256: String::new(),
     };
     let text = format!(
         "shard {} of {}: {} of {}\n",
@@ -217,6 +218,10 @@ fn run_shard(
         )?;
         pb.finish_and_clear();
         rows.finish(shard::columns(&[], &[]))?;
+        let rows_path = tmp.join(shard::ROWS);
+        let written =
+            crate::error::read_file(&rows_path, "shard rows file", crate::error::MAX_DATA_FILE)?;
+        manifest.rows_sha256 = data::load::sha256_hex(&written);
         let json = serde_json::to_string_pretty(&manifest)
             .map_err(|e| crate::error::Error::Other(format!("cannot write the manifest: {e}")))?;
         report::write_file(tmp, shard::MANIFEST, &(json + "\n"))

@@ -21,6 +21,18 @@ pub struct Frame {
     csv: bool,
 }
 
+/// Runs `f`, turning a panic inside it into `None` without printing it (the panic hook is
+/// swapped under a lock, so concurrent callers do not undo each other's).
+fn quietly<T>(f: impl FnOnce() -> T) -> Option<T> {
+    static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = HOOK.lock().unwrap_or_else(|e| e.into_inner());
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    r.ok()
+}
+
 /// Checks a CSV file's shape before polars reads it, so its problems are told by line: every
 /// record has the header's number of fields (a comma-decimal number such as `1,5` adds one), no
 /// blank line inside the data. Blank lines at the end are dropped. Quoted fields may hold
@@ -125,8 +137,15 @@ impl Frame {
                 (df, true)
             }
             "parquet" | "pq" => {
-                let df = ParquetReader::new(Cursor::new(bytes))
-                    .finish()
+                // polars' Parquet reader panics on some damaged metadata (a byte flipped in a
+                // shard's rows file): that is bad input, not a crash.
+                let df = quietly(|| ParquetReader::new(Cursor::new(bytes)).finish())
+                    .ok_or_else(|| {
+                        Error::input(Diagnostic::new(
+                            path,
+                            "cannot parse data file: a damaged Parquet file (its metadata cannot be read)",
+                        ))
+                    })?
                     .map_err(polars_err)?;
                 (df, false)
             }

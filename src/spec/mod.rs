@@ -35,6 +35,9 @@ pub const MAX_BARS: i64 = 1_000_000;
 /// the money traded or more is not a cost model, and made prices negative.
 pub const MAX_COST_BPS: f64 = 10_000.0;
 
+/// The largest weight of one asset, long or short: 100 times equity.
+pub const MAX_WEIGHT: f64 = 100.0;
+
 /// The most calendar days a publication lag or staleness limit may span (100 years).
 pub const MAX_DAYS: i64 = 36_600;
 

@@ -12,8 +12,17 @@ pub(crate) fn read_weights(cx: &mut Cx, node: &Node, key: &str) -> Vec<(String, 
     let mut out = Vec::new();
     for (k, v) in t.entries {
         let wkey = join(key, k.get_ref());
-        if let Some(w) = number_of(cx, v, &wkey) {
-            out.push((k.get_ref().clone(), w));
+        match number_of(cx, v, &wkey) {
+            Some(w) if w.abs() <= super::MAX_WEIGHT => out.push((k.get_ref().clone(), w)),
+            Some(w) => cx.err(
+                &v.span(),
+                &wkey,
+                format!(
+                    "expected a weight from -{m} to {m} (times equity), found {w}",
+                    m = super::MAX_WEIGHT
+                ),
+            ),
+            None => {}
         }
     }
     out
@@ -184,7 +193,21 @@ fn read_select(cx: &mut Cx, t: &mut Table) -> Option<SelectSpec> {
         .integer(cx, "vol_lookback", 2, super::MAX_BARS)
         .map(|v| v.0 as usize)
         .unwrap_or(63);
-    let weight = t.number(cx, "weight").map(|v| v.0).unwrap_or(1.0);
+    let weight = match t.number(cx, "weight") {
+        Some((w, _)) if w.abs() <= super::MAX_WEIGHT => w,
+        Some((w, span)) => {
+            cx.err(
+                &span,
+                &t.path("weight"),
+                format!(
+                    "expected a weight from -{m} to {m} (times equity), found {w}",
+                    m = super::MAX_WEIGHT
+                ),
+            );
+            1.0
+        }
+        None => 1.0,
+    };
     let top = top.unwrap_or(1);
     if !from.is_empty() && top > from.len() {
         let span = t.span.clone();

@@ -161,9 +161,12 @@ pub struct Manifest {
     pub shard: Shard,
     /// Rows in this shard's `rows.parquet`.
     pub rows: usize,
+    /// The sha256 of `rows.parquet`, checked before the merge reads it (a damaged Parquet file
+    /// can make its reader abort).
+    pub rows_sha256: String,
 }
 
-pub const SCHEMA: &str = "rotor.shard/1";
+pub const SCHEMA: &str = "rotor.shard/2";
 pub const MANIFEST: &str = "shard.json";
 pub const ROWS: &str = "rows.parquet";
 
@@ -223,7 +226,18 @@ pub fn read(dir: &Path) -> Result<Read> {
             .key("schema"),
         ));
     }
-    let frame = Frame::read(&dir.join(ROWS))?;
+    let rows_path = dir.join(ROWS);
+    let bytes =
+        crate::error::read_file(&rows_path, "shard rows file", crate::error::MAX_DATA_FILE)?;
+    if crate::data::load::sha256_hex(&bytes) != manifest.rows_sha256 {
+        return Err(Error::input(
+            Diagnostic::new(
+                &rows_path,
+                format!("changed since the shard was written: its sha256 is not the one in {MANIFEST}; rerun this shard"),
+            ),
+        ));
+    }
+    let frame = Frame::read(&rows_path)?;
     let ids = frame.metric_values("variant")?;
     let cols: Vec<Vec<f64>> = Metric::ALL
         .iter()
