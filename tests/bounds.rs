@@ -432,3 +432,91 @@ fn a_report_of_files_that_do_not_belong_together_is_bad_input() {
     }
     assert!(rotor::report::html::render(&out).is_ok());
 }
+
+#[test]
+fn a_ruined_run_stops_trading_and_says_when() {
+    let d = tempfile::tempdir().unwrap();
+    let dates = weekdays(120);
+    // a rises 0.1 % a day, then falls 10 % on bar 60; b is flat.
+    let a: Vec<f64> = (0..120)
+        .map(|t| 100.0 * 1.001f64.powi(t) * if t >= 60 { 0.9 } else { 1.0 })
+        .collect();
+    let b = vec![50.0; 120];
+    std::fs::create_dir_all(d.path().join("data")).unwrap();
+    write(
+        &d.path().join("data"),
+        "a.csv",
+        &csv(&dates, &[("close", &a)]),
+    );
+    write(
+        &d.path().join("data"),
+        "b.csv",
+        &csv(&dates, &[("close", &b)]),
+    );
+    let s = write(
+        d.path(),
+        "lev.toml",
+        "version = 1\nname = \"lev\"\n[params]\nx = 20\n[assets]\na = { file = \"data/a.csv\", column = \"close\" }\nb = { file = \"data/b.csv\", column = \"close\" }\n[[rules]]\nwhen = \"x > 0\"\nweights = { a = 20 }\n[[rules]]\notherwise = true\nweights = { b = 1 }\n[execution]\nfill = \"next_close\"\n",
+    );
+    let o = rotor_in(
+        d.path(),
+        &["run", &s.display().to_string(), "--out", "o", "--no-charts"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let printed = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        printed.contains(&format!("RUINED on {}", dates[60])),
+        "{printed}"
+    );
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join("o/stats.json")).unwrap())
+            .unwrap();
+    assert_eq!(j["calendar"]["ruined"], dates[60].as_str());
+    for k in ["cagr", "sharpe", "sortino", "calmar"] {
+        assert!(j["metrics"][k].is_null(), "{k}: {}", j["metrics"][k]);
+    }
+    assert!(j["metrics"]["total_return"].as_f64().unwrap() <= -1.0);
+    // The equity is frozen from the ruin on, and nothing trades after it.
+    let eq = std::fs::read_to_string(d.path().join("o/equity.csv")).unwrap();
+    let values: Vec<f64> = eq
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        values[60] <= 0.0 && values[59] > 0.0,
+        "{:?}",
+        &values[55..65]
+    );
+    assert!(values[60..].iter().all(|v| *v == values[60]));
+    let trades = std::fs::read_to_string(d.path().join("o/trades.csv")).unwrap();
+    assert!(
+        trades.lines().skip(1).all(|l| l[..10] <= *dates[60]),
+        "{trades}"
+    );
+    // A sweep's rows say the same as the run.
+    let o = rotor_in(
+        d.path(),
+        &[
+            "sweep",
+            &s.display().to_string(),
+            "--param",
+            "params.x=1,2",
+            "--out",
+            "sw",
+            "--no-report",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = std::fs::read_to_string(d.path().join("sw/sweep.csv")).unwrap();
+    let head: Vec<&str> = rows.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| head.iter().position(|h| *h == name).unwrap();
+    for row in rows.lines().skip(1) {
+        let f: Vec<&str> = row.split(',').collect();
+        assert_eq!(f[col("cagr")], "", "{row}");
+        assert_eq!(
+            f[col("total_return")].parse::<f64>().unwrap(),
+            j["metrics"]["total_return"].as_f64().unwrap()
+        );
+    }
+}

@@ -534,6 +534,7 @@ fn trading_statistics_of_a_hand_made_run() {
         rule: vec![Some(RuleId(0)); 5],
         same_bar: false,
         first_known: Some(0),
+        ruined: None,
     };
     let s = rotor::stats::compute(&panel, &run, &[]);
     let years = 4.0 / 365.25;

@@ -47,6 +47,9 @@ pub struct Calendar {
     /// The date of the strategy's first fill (`None`: it never traded).
     #[serde(default)]
     pub first_invested: Option<String>,
+    /// The date whose close found the equity at zero or below: trading stopped there.
+    #[serde(default)]
+    pub ruined: Option<String>,
 }
 
 impl Calendar {
@@ -60,6 +63,7 @@ impl Calendar {
             warmup_from: panel.history_start().map(date::format),
             first_decision: run.first_known.map(|t| date::format(panel.dates[t])),
             first_invested: run.trades.first().map(|t| date::format(panel.dates[t.bar])),
+            ruined: run.ruined.map(|t| date::format(panel.dates[t])),
         }
     }
 
@@ -551,6 +555,14 @@ pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report)
         }
     );
     out.push_str(&Calendar::of(panel, &runs.strategy).warmup_text());
+    if let Some(t) = runs.strategy.ruined {
+        let _ = writeln!(
+            out,
+            "RUINED on {}: the equity fell to {} (leverage or shorts lost more than everything); the strategy stopped trading there, and its CAGR and risk-adjusted ratios are undefined",
+            date::format(panel.dates[t]),
+            num(runs.strategy.equity[t])
+        );
+    }
     for w in &strategy.warnings {
         let _ = writeln!(out, "warning: {w}");
     }

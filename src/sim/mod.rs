@@ -74,6 +74,9 @@ pub struct RunResult {
     pub same_bar: bool,
     /// The first bar on which the rules were known (a decision could be made); `None` if never.
     pub first_known: Option<usize>,
+    /// The bar whose close found the equity at zero or below (leverage or shorts): the run
+    /// stopped trading there, its positions written off and its equity frozen at that value.
+    pub ruined: Option<usize>,
 }
 
 /// The scheduled bars of a [`schedule`], in order.
@@ -523,6 +526,7 @@ pub fn simulate_with(
     let mut rule = vec![None; if detail { n } else { 0 }];
     let mut st = Loop::new(plan, book);
     let mut t = 0;
+    let mut ruined = None;
     while t < n {
         let acted = st.act(panel, plan, decisions, scheduled, t);
         if detail && acted.due {
@@ -530,6 +534,13 @@ pub fn simulate_with(
         }
         let e = mark(panel, t, st.cash, &st.book.qty);
         equity[t] = e;
+        if e <= 0.0 {
+            // Ruined: nothing left to trade with. The equity stays where it fell.
+            ruined = Some(t);
+            st.book.qty.iter_mut().for_each(|q| *q = 0.0);
+            st.cash = e;
+            st.invested = false;
+        }
         if st.invested {
             st.book.totals.invested_bars += 1;
         }
@@ -541,6 +552,14 @@ pub fn simulate_with(
             }
         }
         t += 1;
+        if let Some(r) = ruined {
+            let last = equity[r];
+            equity[t..].fill(last);
+            if detail {
+                cash.resize(n, equity[r]);
+            }
+            break;
+        }
         // Quiet bars (lean mode, no fill due, no borrow fee): accrue and mark only.
         if !detail && st.at.pending.is_none() && ex.borrow_fee == 0.0 {
             let start = t;
@@ -558,6 +577,12 @@ pub fn simulate_with(
             if st.invested {
                 st.book.totals.invested_bars += t - start;
             }
+            if let Some(r) = (start..t).find(|&u| equity[u] <= 0.0) {
+                ruined = Some(r);
+                let last = equity[r];
+                equity[r..].fill(last);
+                break;
+            }
         }
     }
     let mut book = st.book;
@@ -573,6 +598,7 @@ pub fn simulate_with(
         rule,
         same_bar: ex.fill == Fill::Close,
         first_known: decisions.first_known(),
+        ruined,
     }
 }
 

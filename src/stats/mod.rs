@@ -365,13 +365,17 @@ pub(crate) fn finish_curve(years: f64, c: CurveSums) -> Curve {
     } else {
         (f64::NAN, f64::NAN)
     };
-    let cagr = returns::cagr(&[first, last], years);
+    // A run whose equity reached zero or below (ruined: it stopped trading there) has no
+    // growth rate and no risk-adjusted ratio: its returns do not compound to anything.
+    let ruined = mdd <= -1.0;
+    let undefined_if_ruined = |v: f64| if ruined { f64::NAN } else { v };
+    let cagr = undefined_if_ruined(returns::cagr(&[first, last], years));
     Curve {
         total_return: returns::total_return(&[first, last]),
         cagr,
         volatility: sd_r * annual,
-        sharpe: returns::over_deviation(mean_x, sd_x) * annual,
-        sortino: returns::over_deviation(mean_x, (down / m).sqrt()) * annual,
+        sharpe: undefined_if_ruined(returns::over_deviation(mean_x, sd_x) * annual),
+        sortino: undefined_if_ruined(returns::over_deviation(mean_x, (down / m).sqrt()) * annual),
         max_drawdown: mdd,
         calmar: cagr / mdd.abs(),
         ulcer_index: (ulcer / n as f64).sqrt(),
