@@ -520,3 +520,85 @@ fn a_ruined_run_stops_trading_and_says_when() {
         );
     }
 }
+
+#[test]
+fn implausible_data_gets_a_warning_or_an_error() {
+    let d = tempfile::tempdir().unwrap();
+    let dates = weekdays(300);
+    let mut rng = Lcg(9);
+    let mut p = vec![100.0];
+    for _ in 1..300 {
+        let last = p[p.len() - 1];
+        p.push(last * (1.0 + rng.range(-0.01, 0.0105)));
+    }
+    let mut tick = p.clone();
+    tick[150] *= 1000.0;
+    let mut split = p.clone();
+    split[200..].iter_mut().for_each(|v| *v /= 100.0);
+    let rets: Vec<f64> = p
+        .windows(2)
+        .map(|w| w[1] / w[0] - 1.0)
+        .chain([0.0])
+        .collect();
+    std::fs::create_dir_all(d.path().join("data")).unwrap();
+    write(
+        &d.path().join("data"),
+        "x.csv",
+        &csv(
+            &dates,
+            &[
+                ("clean", &p),
+                ("tick", &tick),
+                ("split", &split),
+                ("ret", &rets),
+            ],
+        ),
+    );
+    let run = |name: &str, col: &str, extra: &str| {
+        let s = write(
+            d.path(),
+            &format!("{name}.toml"),
+            &format!("version = 1\nname = \"{name}\"\n[assets]\na = {{ file = \"data/x.csv\", column = \"{col}\"{extra} }}\n[[rules]]\notherwise = true\nweights = {{ a = 1 }}\n"),
+        );
+        rotor_in(d.path(), &["validate", &s.display().to_string()])
+    };
+    let out = |o: &Output| String::from_utf8_lossy(&o.stdout).into_owned();
+    let o = run("clean", "clean", "");
+    assert!(
+        o.status.success() && !out(&o).contains("warning"),
+        "{}",
+        out(&o)
+    );
+    let o = run("tick", "tick", "");
+    assert!(
+        out(&o).contains("`tick`: a move of +")
+            && out(&o).contains(&format!("on {}", dates[150]))
+            && out(&o).contains("bad tick"),
+        "{}",
+        out(&o)
+    );
+    let o = run("split", "split", "");
+    assert!(
+        out(&o).contains(&format!("ratio of 1:100 on {}", dates[200])),
+        "{}",
+        out(&o)
+    );
+    // Decimal returns declared as percent: tiny; a price column declared as returns: an error.
+    let o = run("pct", "ret", ", kind = \"returns\", unit = \"percent\"");
+    assert!(
+        o.status.success() && out(&o).contains("is tiny for a traded asset"),
+        "{}",
+        out(&o)
+    );
+    let o = run("dec", "ret", ", kind = \"returns\", unit = \"decimal\"");
+    assert!(
+        o.status.success() && !out(&o).contains("warning"),
+        "{}",
+        out(&o)
+    );
+    let o = run("price", "clean", ", kind = \"returns\", unit = \"decimal\"");
+    refused(
+        &o,
+        &["`clean`: declared `kind = \"returns\"`, but its median absolute return"],
+    );
+}

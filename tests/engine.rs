@@ -500,6 +500,7 @@ fn trading_statistics_of_a_hand_made_run() {
         dropped_dates: 0,
         synthetic: vec![],
         warmup: 0,
+        warnings: vec![],
         history: None,
     };
     let trade = |bar, asset, quantity| Trade {

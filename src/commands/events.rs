@@ -42,6 +42,7 @@ pub fn run(o: &EventsOptions, out: &mut dyn Write) -> Result<Status> {
         .strategy
         .warnings
         .iter()
+        .chain(&panel.warnings)
         .map(|w| format!("warning: {w}\n"))
         .collect();
     text.push_str(&report::events::text(&study));

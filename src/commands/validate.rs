@@ -28,7 +28,7 @@ pub fn validate(paths: &[PathBuf], out: &mut dyn Write) -> Result<Status> {
                         date::format(panel.dates[0]),
                         date::format(panel.dates[panel.len() - 1]),
                     ));
-                    for w in &e.strategy.warnings {
+                    for w in e.strategy.warnings.iter().chain(&panel.warnings) {
                         lines.push(format!("warning: {w}"));
                     }
                 }
@@ -49,7 +49,7 @@ pub fn validate(paths: &[PathBuf], out: &mut dyn Write) -> Result<Status> {
                     date::format(pr.panel.dates[pr.panel.len() - 1]),
                     report::count(pr.panel.warmup, "warm-up bar", "warm-up bars")
                 ));
-                for w in &pr.strategy.warnings {
+                for w in pr.strategy.warnings.iter().chain(&pr.panel.warnings) {
                     lines.push(format!("warning: {w}"));
                 }
                 for c in &pr.panel.synthetic {

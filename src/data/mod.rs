@@ -15,6 +15,7 @@
 //! The simulator receives a [`Panel`]: dense `f64` columns indexed by asset id.
 
 pub mod load;
+pub mod plausible;
 pub mod sources;
 pub mod synthetic;
 
@@ -74,6 +75,8 @@ pub struct Panel {
     pub synthetic: Vec<synthetic::Check>,
     /// The warm-up bars followed by this panel's bars (`None` when there is no warm-up); set
     /// by [`Panel::with_history`], read through [`Panel::history`].
+    /// Doubts about the data (plausibility checks, [`plausible`]): printed as `warning:` lines.
+    pub warnings: Vec<crate::error::Diagnostic>,
     pub history: Option<Arc<Panel>>,
 }
 
@@ -111,6 +114,7 @@ impl Panel {
             dropped_dates: full.dropped_dates,
             warmup: w,
             synthetic: full.synthetic.clone(),
+            warnings: full.warnings.clone(),
             history: Some(Arc::new(full)),
         }
     }
@@ -286,6 +290,23 @@ pub fn load_panel_with(strategy: &Strategy, cache: &mut FileCache) -> Result<Pan
         None => None,
     };
     let (assets, synthetic) = read_assets(strategy, cache, cash.as_ref())?;
+    // Each series read against its declaration: errors stop the load, doubts are warnings.
+    let mut warnings = vec![];
+    let mut errors = crate::error::Diagnostics::default();
+    let mut judge = |src: &Source, role, raw: &Raw| {
+        let (e, w) = plausible::check(src, role, &raw.dates, &raw.values, unit_scale(src.unit));
+        e.into_iter().for_each(|d| errors.push(d));
+        warnings.extend(w);
+    };
+    for (a, d) in strategy.assets.iter().zip(&assets) {
+        if a.synthetic.is_none() {
+            judge(&a.source, plausible::Role::Asset, &d.raw);
+        }
+    }
+    if let Some((src, raw)) = &cash {
+        judge(src, plausible::Role::Cash, raw);
+    }
+    errors.into_result(())?;
     let series = strategy
         .series
         .iter()
@@ -318,6 +339,7 @@ pub fn load_panel_with(strategy: &Strategy, cache: &mut FileCache) -> Result<Pan
         dropped_dates: cal.dropped,
         warmup: cal.warmup,
         synthetic,
+        warnings,
         history: None,
     }))
 }

@@ -563,7 +563,7 @@ pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report)
             num(runs.strategy.equity[t])
         );
     }
-    for w in &strategy.warnings {
+    for w in strategy.warnings.iter().chain(&panel.warnings) {
         let _ = writeln!(out, "warning: {w}");
     }
     for c in &panel.synthetic {
