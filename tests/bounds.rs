@@ -33,20 +33,7 @@ fn stderr(o: &Output) -> String {
 }
 
 fn market(dir: &Path, bars: usize) {
-    let dates = weekdays(bars);
-    let mut rng = Lcg(3);
-    let mut walk = |start: f64| {
-        let mut p = vec![start];
-        for _ in 1..bars {
-            let last = p[p.len() - 1];
-            p.push(last * (1.0 + rng.range(-0.02, 0.021)));
-        }
-        p
-    };
-    let (a, b) = (walk(100.0), walk(50.0));
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    write(&dir.join("data"), "a.csv", &csv(&dates, &[("close", &a)]));
-    write(&dir.join("data"), "b.csv", &csv(&dates, &[("close", &b)]));
+    common::two_assets(dir, bars, 3);
 }
 
 fn strategy(dir: &Path, name: &str, signal: &str, extra: &str) -> PathBuf {
@@ -514,10 +501,13 @@ fn a_ruined_run_stops_trading_and_says_when() {
     for row in rows.lines().skip(1) {
         let f: Vec<&str> = row.split(',').collect();
         assert_eq!(f[col("cagr")], "", "{row}");
-        assert_eq!(
-            f[col("total_return")].parse::<f64>().unwrap(),
-            j["metrics"]["total_return"].as_f64().unwrap()
-        );
+        for m in ["total_return", "time_in_market", "final_equity"] {
+            assert_eq!(
+                f[col(m)].parse::<f64>().unwrap(),
+                j["metrics"][m].as_f64().unwrap(),
+                "{m}: {row}"
+            );
+        }
     }
 }
 
@@ -601,4 +591,57 @@ fn implausible_data_gets_a_warning_or_an_error() {
         &o,
         &["`clean`: declared `kind = \"returns\"`, but its median absolute return"],
     );
+}
+
+#[test]
+fn a_merge_from_another_folder_says_where_the_shards_ran() {
+    let d = tempfile::tempdir().unwrap();
+    let project = d.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    market(&project, 200);
+    strategy(
+        &project,
+        "s",
+        "ret(a, lb) - ret(b, lb)",
+        "[params]\nlb = 5\n",
+    );
+    for i in 0..2 {
+        let o = rotor_in(
+            &project,
+            &[
+                "sweep",
+                "s.toml",
+                "--param",
+                "params.lb=5,10",
+                "--shard",
+                &format!("{i}/2"),
+                "--out",
+                &format!("shard-{i}"),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = rotor_in(
+        d.path(),
+        &[
+            "sweep",
+            "merge",
+            "project/shard-0",
+            "project/shard-1",
+            "--out",
+            "merged",
+        ],
+    );
+    refused(
+        &o,
+        &[
+            "`strategy_file`: the shards ran `rotor sweep` on s.toml",
+            "run `rotor sweep merge` from the folder the shards ran in",
+        ],
+    );
+    let o = rotor_in(
+        &project,
+        &["sweep", "merge", "shard-0", "shard-1", "--out", "merged"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
 }

@@ -168,15 +168,10 @@ fn damage(text: &str, rng: &mut Lcg) -> String {
 fn setup(dir: &Path) {
     let dates = weekdays(400);
     let mut rng = Lcg(5);
-    let mut walk = |start: f64| {
-        let mut p = vec![start];
-        for _ in 1..dates.len() {
-            let last = p[p.len() - 1];
-            p.push(last * (1.0 + rng.range(-0.02, 0.021)));
-        }
-        p
-    };
-    let (a, b) = (walk(100.0), walk(50.0));
+    let (a, b) = (
+        common::walk(&mut rng, 100.0, dates.len()),
+        common::walk(&mut rng, 50.0, dates.len()),
+    );
     let rate: Vec<f64> = (0..dates.len())
         .map(|i| 2.0 + (i as f64 / 50.0).sin())
         .collect();

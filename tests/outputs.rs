@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{csv, weekdays, write, Lcg};
+use common::{csv, write, Lcg};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -31,21 +31,8 @@ fn stdout(o: &Output) -> String {
 
 /// Two random-walk price files `a.csv`, `b.csv` (and a rate file) in `dir/data/`.
 fn market(dir: &Path, bars: usize, seed: u64) -> Vec<String> {
-    let dates = weekdays(bars);
-    let mut rng = Lcg(seed);
-    let mut walk = |start: f64| {
-        let mut p = vec![start];
-        for _ in 1..bars {
-            let last = p[p.len() - 1];
-            p.push(last * (1.0 + rng.range(-0.02, 0.021)));
-        }
-        p
-    };
-    let (a, b) = (walk(100.0), walk(50.0));
+    let dates = common::two_assets(dir, bars, seed);
     let rate: Vec<f64> = (0..bars).map(|i| 2.0 + (i as f64 / 40.0).sin()).collect();
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    write(&dir.join("data"), "a.csv", &csv(&dates, &[("close", &a)]));
-    write(&dir.join("data"), "b.csv", &csv(&dates, &[("close", &b)]));
     write(
         &dir.join("data"),
         "rate.csv",

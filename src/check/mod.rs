@@ -97,7 +97,7 @@ fn run_all(paths: &[PathBuf]) -> Result<Vec<Outcome>> {
         if let Some(b) = outcomes[..i]
             .iter()
             .map(|o| &o.prepared.strategy)
-            .find(|b| b.name == a.name)
+            .find(|b| b.name.eq_ignore_ascii_case(&a.name))
         {
             diags.push(
                 Diagnostic::new(

@@ -23,7 +23,11 @@ pub fn run(o: &RunOptions, out: &mut dyn Write) -> Result<Status> {
         .collect::<Result<_>>()?;
     // Two strategies with one name would write into one folder.
     for (i, (a, _)) in compiled.iter().enumerate() {
-        if let Some((b, _)) = compiled[..i].iter().find(|(b, _)| b.name == a.name) {
+        // Case-insensitive: on macOS and Windows `Fast/` and `fast/` are one folder.
+        if let Some((b, _)) = compiled[..i]
+            .iter()
+            .find(|(b, _)| b.name.eq_ignore_ascii_case(&a.name))
+        {
             return Err(Error::input(Diagnostic::new(&a.path, format!(
                 "strategy name `{}` is also used by {}; names must differ (they name the output folders)",
                 a.name, b.path.display())).key("name")));

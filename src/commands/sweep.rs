@@ -235,6 +235,17 @@ pub fn merge(dirs: &[std::path::PathBuf], o: &Outputs, out: &mut dyn Write) -> R
     let shards: Vec<shard::Read> = dirs.iter().map(|d| shard::read(d)).collect::<Result<_>>()?;
     let (m, results) = shard::assemble(&shards)?;
     // The strategy and data must be the ones the shards ran (the winner is rerun in full).
+    if m.strategy_file.is_relative() && !m.strategy_file.exists() {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        return Err(crate::error::Error::input(crate::error::Diagnostic::new(
+            dirs[0].join(shard::MANIFEST),
+            format!(
+                "the shards ran `rotor sweep` on {}, a path relative to the folder they ran in, and it is not in {}: run `rotor sweep merge` from the folder the shards ran in",
+                m.strategy_file.display(),
+                cwd.display()
+            ),
+        ).key("strategy_file")));
+    }
     let (strategy, _) = pipeline::compile(&m.strategy_file)?;
     if data::load::sha256_hex(strategy.text.as_bytes()) != m.strategy_sha256 {
         return Err(crate::error::Error::input(crate::error::Diagnostic::new(

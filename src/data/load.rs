@@ -65,9 +65,18 @@ fn csv_shape(path: &Path, mut bytes: Vec<u8>) -> Result<Vec<u8>> {
     if !blank {
         records.push((first_line, fields, blank, bytes.len()));
     }
-    let Some(&(_, want, _, _)) = records.first() else {
+    let Some(&(_, want, header_blank, _)) = records.first() else {
         return Ok(bytes);
     };
+    if header_blank {
+        return Err(Error::input(
+            Diagnostic::new(
+                path,
+                "a blank line where the header (the column names) should be",
+            )
+            .line(1),
+        ));
+    }
     let mut end = records[0].3;
     let mut blank_at: Option<usize> = None;
     for &(no, got, is_blank, stop) in &records[1..] {

@@ -348,6 +348,9 @@ struct Parser {
     pos: usize,
     /// Nesting of the parser's own recursion (parentheses, arguments, `not`, unary minus).
     depth: usize,
+    /// Binary operators read so far, in the whole expression: a tree's depth is at most these
+    /// plus the nesting, so bounding both bounds the tree before it is built.
+    ops: usize,
 }
 
 impl Parser {
@@ -391,9 +394,10 @@ impl Parser {
 
     /// One more operator in a chain: a chain longer than [`MAX_DEPTH`] is refused before its
     /// tree grows any deeper.
-    fn chain(&self, terms: &mut usize) -> Result<(), ParseError> {
+    fn chain(&mut self, terms: &mut usize) -> Result<(), ParseError> {
         *terms += 1;
-        if *terms + self.depth > MAX_DEPTH {
+        self.ops += 1;
+        if *terms + self.depth > MAX_DEPTH || self.ops > MAX_DEPTH {
             return self.error(too_deep());
         }
         Ok(())
@@ -594,6 +598,7 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
         toks,
         pos: 0,
         depth: 0,
+        ops: 0,
     };
     let e = p.expr()?;
     if !matches!(p.peek(), Tok::End) {
@@ -623,7 +628,7 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
 }
 
 fn too_deep() -> String {
-    format!("the expression nests more than {MAX_DEPTH} levels deep (each operator of a chain, each parenthesis and function call counts): split it into named signals")
+    format!("the expression nests more than {MAX_DEPTH} levels deep or has more than {MAX_DEPTH} operators (each operator of a chain, each parenthesis and function call counts): split it into named signals")
 }
 
 #[cfg(test)]

@@ -120,7 +120,9 @@ pub fn check_parent(out: &Path, inputs: &[&Path]) -> Result<()> {
 
 /// The folder may be replaced: missing, empty, or holding only what its manifest lists.
 fn check_contents(out: &Path) -> Result<()> {
-    let meta = match std::fs::symlink_metadata(out) {
+    // `link/` would follow the link: look at the path itself.
+    let bare: PathBuf = out.components().collect();
+    let meta = match std::fs::symlink_metadata(&bare) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(Error::io(format!("cannot read {}", out.display()), e)),
@@ -250,10 +252,16 @@ fn pending(add: Option<&Path>, remove: Option<&Path>) {
 }
 
 /// Removes every temporary folder being filled (the binary calls it on Ctrl-C, then exits).
+/// Each is first renamed aside, so a writer still filling it fails instead of recreating it;
+/// a folder being swapped into place holds the lock until the swap is done.
 pub fn clean_up_pending() {
     let p = PENDING.lock().unwrap_or_else(|e| e.into_inner());
     for d in p.iter() {
-        let _ = std::fs::remove_dir_all(d);
+        let mut trash = d.clone().into_os_string();
+        trash.push(".trash");
+        let trash = PathBuf::from(trash);
+        let gone = std::fs::rename(d, &trash).map_or(d.as_path(), |_| trash.as_path());
+        let _ = std::fs::remove_dir_all(gone);
     }
 }
 
@@ -286,7 +294,11 @@ fn clean_up_stale(parent: &Path, leaf: &str) {
             continue;
         }
         let path = e.path();
-        if path.join(MANIFEST).is_file() {
+        let out = parent.join(leaf);
+        if kind == "old" && !out.exists() {
+            // Killed between the two renames of a swap: the old results go back in place.
+            let _ = std::fs::rename(&path, &out);
+        } else if path.join(MANIFEST).is_file() {
             remove_written(&path, kind == "tmp");
         }
     }
@@ -300,6 +312,8 @@ fn remove_written(dir: &Path, temporary: bool) {
         return;
     }
     let Some(m) = read_manifest(dir) else {
+        // Replaced only when empty (check_contents): its empty folders go.
+        remove_empty_dirs(dir);
         return;
     };
     for f in &m.files {
@@ -346,9 +360,8 @@ pub fn write_dir_atomically(
     let leaf = out.file_name().and_then(|n| n.to_str()).unwrap_or("out");
     clean_up_stale(parent, leaf);
     let tmp: PathBuf = parent.join(format!(".{leaf}.tmp-{}", std::process::id()));
-    if tmp.exists() {
-        // Ours from an earlier write in this process that failed to clean up: only rotor
-        // writes into its temporary folders.
+    if tmp.join(MANIFEST).is_file() {
+        // Ours from an earlier write in this process that failed to clean up.
         let _ = std::fs::remove_dir_all(&tmp);
     }
     std::fs::create_dir(&tmp).map_err(|e| {
@@ -364,7 +377,11 @@ pub fn write_dir_atomically(
         fill(&tmp)?;
         write_manifest(&tmp, command)?;
         check_contents(out)?;
-        swap(out, &tmp, parent, leaf)
+        // No Ctrl-C clean-up between the two renames of the swap.
+        let mut held = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+        let swapped = swap(out, &tmp, parent, leaf);
+        held.retain(|x| x != &tmp);
+        swapped
     })();
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -533,5 +550,28 @@ mod tests {
             assert!(!stale.exists());
         }
         assert!(foreign.join("x").exists());
+        // An empty folder given as --out is replaced without a trace.
+        let empty = root.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        write_dir_atomically(&empty, "run", |_| Ok(())).unwrap();
+        let names: Vec<String> = std::fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.contains(".old-")), "{names:?}");
+        // Killed between the renames of a swap (the old folder aside, none in place): the old
+        // results come back before anything else happens.
+        let kept = root.path().join("kept");
+        write_dir_atomically(&kept, "run", |d| {
+            std::fs::write(d.join("a.csv"), "1").unwrap();
+            Ok(())
+        })
+        .unwrap();
+        let aside = root.path().join(".kept.old-4294967292");
+        std::fs::rename(&kept, &aside).unwrap();
+        if Path::new("/proc/self").exists() {
+            clean_up_stale(root.path(), "kept");
+            assert!(kept.join("a.csv").is_file() && !aside.exists());
+        }
     }
 }

@@ -329,10 +329,17 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, text)
-        .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
-    std::fs::rename(&tmp, path)
-        .map_err(|e| Error::io(format!("cannot replace {}", path.display()), e))
+    let written = std::fs::write(&tmp, text)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+        .and_then(|_| {
+            std::fs::rename(&tmp, path)
+                .map_err(|e| Error::io(format!("cannot replace {}", path.display()), e))
+        });
+    if written.is_err() {
+        // Nothing half-written stays beside the file (it would make its folder look foreign).
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// Which optional files a command writes besides its data files.

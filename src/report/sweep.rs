@@ -348,10 +348,10 @@ pub fn walkforward_text(strategy: &str, wf: &WalkForward, sw: &Sweep) -> String 
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{strategy}: walk-forward over {} windows ({}), {} variants, chosen by {}",
-        wf.windows.len(),
+        "{strategy}: walk-forward over {} ({}), {}, chosen by {}",
+        super::count(wf.windows.len(), "window", "windows"),
         if wf.anchored { "anchored" } else { "rolling" },
-        sw.variants.len(),
+        super::count(sw.variants.len(), "variant", "variants"),
         wf.metric
     );
     let _ = write!(s, "\n{:>3}  {:23}  {:23}", "#", "train", "test");

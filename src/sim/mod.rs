@@ -577,7 +577,12 @@ pub fn simulate_with(
             if st.invested {
                 st.book.totals.invested_bars += t - start;
             }
-            if let Some(r) = (start..t).find(|&u| equity[u] <= 0.0) {
+            if t > start && equity[t - 1] <= 0.0 {
+                // As in the full loop: the ruin bar is not counted as invested.
+                let r = t - 1;
+                if st.invested {
+                    st.book.totals.invested_bars -= 1;
+                }
                 ruined = Some(r);
                 let last = equity[r];
                 equity[r..].fill(last);
@@ -624,12 +629,18 @@ fn quiet_bars(
             accrue(panel, ex, t, cash_now, acc);
             equity[t] = *cash_now + ((-0.0 + q0 * c0[t]) + q1 * c1[t]);
             t += 1;
+            if equity[t - 1] <= 0.0 {
+                break; // ruined: the caller stops there, as the full loop does
+            }
         }
     } else {
         while t < n && !due(t) {
             accrue(panel, ex, t, cash_now, acc);
             equity[t] = mark(panel, t, *cash_now, qty);
             t += 1;
+            if equity[t - 1] <= 0.0 {
+                break;
+            }
         }
     }
     t

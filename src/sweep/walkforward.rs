@@ -206,11 +206,22 @@ pub fn run(
     let ids: Vec<usize> = (0..sweep.variants.len()).collect();
     let per_variant: Vec<Vec<(f64, f64)>> = for_each_variant(s, panel, sweep, &ids, &|_, v| {
         let r = v.run();
+        // A variant ruined by the end of a span has no metric there (its frozen equity would
+        // look like a flat, riskless curve afterwards): it cannot be chosen on that span.
+        let alive = |end: usize| r.ruined.is_none_or(|rb| rb >= end);
         windows
             .iter()
             .map(|w| {
-                let tr = at(slice_curve(panel, &r.equity, w.train.clone()));
-                let te = at(slice_curve(panel, &r.equity, w.test.start - 1..w.test.end));
+                let tr = if alive(w.train.end) {
+                    at(slice_curve(panel, &r.equity, w.train.clone()))
+                } else {
+                    f64::NAN
+                };
+                let te = if alive(w.test.end) {
+                    at(slice_curve(panel, &r.equity, w.test.start - 1..w.test.end))
+                } else {
+                    f64::NAN
+                };
                 (tr, te)
             })
             .collect()
@@ -241,7 +252,12 @@ pub fn run(
             .1;
         for t in w.test.clone() {
             let last = *equity.last().expect("starts with the initial capital");
-            equity.push(last * eq[t] / eq[t - 1]);
+            // Ruined out of sample: the chained curve stays where it fell.
+            equity.push(if last <= 0.0 {
+                last
+            } else {
+                last * eq[t] / eq[t - 1]
+            });
             dates.push(panel.dates[t]);
             cash.push(panel.cash_ret[t]);
         }

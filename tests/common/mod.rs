@@ -35,6 +35,28 @@ pub fn weekdays(n: usize) -> Vec<String> {
     out
 }
 
+/// A random-walk price path of `n` bars from `start`, daily moves uniform in [-2 %, 2.1 %).
+pub fn walk(rng: &mut Lcg, start: f64, n: usize) -> Vec<f64> {
+    let mut p = vec![start];
+    for _ in 1..n {
+        let last = p[p.len() - 1];
+        p.push(last * (1.0 + rng.range(-0.02, 0.021)));
+    }
+    p
+}
+
+/// `dir/data/a.csv` and `dir/data/b.csv`: two random walks (from 100 and 50, column `close`)
+/// on `bars` weekdays from 2020-01-01, seeded; returns the dates.
+pub fn two_assets(dir: &Path, bars: usize, seed: u64) -> Vec<String> {
+    let dates = weekdays(bars);
+    let mut rng = Lcg(seed);
+    let (a, b) = (walk(&mut rng, 100.0, bars), walk(&mut rng, 50.0, bars));
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    write(&dir.join("data"), "a.csv", &csv(&dates, &[("close", &a)]));
+    write(&dir.join("data"), "b.csv", &csv(&dates, &[("close", &b)]));
+    dates
+}
+
 pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
