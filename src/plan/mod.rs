@@ -641,30 +641,6 @@ pub fn compile_with(s: &Strategy, extra: &[ExprSrc]) -> Result<Plan> {
         }
     };
 
-    // Signals substituted into each other stay bounded (see MAX_INLINED).
-    let mut sig = vec![(1usize, 1u64); signals.len()];
-    for SignalId(i) in &order {
-        sig[*i] = inlined(&signals[*i].1, &sig);
-    }
-    let too_big = |c: &mut Compiler, (d, n): (usize, u64), src: &ExprSrc| {
-        if d > MAX_INLINED || n > MAX_INLINED_TERMS {
-            let d = s.diag(&src.span, &src.key, format!(
-                "with the named signals it reads substituted, this expression is {d} levels deep with {n} terms (at most {MAX_INLINED} levels and {MAX_INLINED_TERMS} terms): signals reading signals too many times over"
-            ));
-            c.diags.push(d);
-        }
-    };
-    // Reported once, at the first signal past the bound (those that read it are not repeated).
-    for SignalId(i) in &order {
-        too_big(&mut c, sig[*i], &s.signals[*i].1);
-        if sig[*i].0 > MAX_INLINED || sig[*i].1 > MAX_INLINED_TERMS {
-            sig[*i] = (1, 1);
-            for SignalId(j) in order.iter().skip_while(|x| x.0 != *i).skip(1) {
-                sig[*j] = inlined(&signals[*j].1, &sig);
-            }
-        }
-    }
-
     if s.rules.len() > MAX_RULES {
         let d = s.diag(
             &s.rules[MAX_RULES].span,
@@ -734,20 +710,6 @@ pub fn compile_with(s: &Strategy, extra: &[ExprSrc]) -> Result<Plan> {
             (name.clone(), n)
         })
         .collect();
-    for (r, rule) in s.rules.iter().zip(&rules) {
-        let rule: &Rule = rule;
-        if let (Some(src), Some(n)) = (&r.when, &rule.when) {
-            too_big(&mut c, inlined(n, &sig), src);
-        }
-        if let (Some(sel), Target::Select { candidates, .. }) = (&r.select, &rule.target) {
-            if let Some((_, n)) = candidates.first() {
-                too_big(&mut c, inlined(n, &sig), &sel.score);
-            }
-        }
-    }
-    for ((_, src), (_, n)) in s.regimes.iter().zip(&regimes) {
-        too_big(&mut c, inlined(n, &sig), src);
-    }
     let e = &s.execution;
     let plan = Plan {
         n_assets: s.assets.len(),
@@ -769,7 +731,48 @@ pub fn compile_with(s: &Strategy, extra: &[ExprSrc]) -> Result<Plan> {
         extra,
         regimes,
     };
-    c.diags.into_result(plan)
+    let mut diags = c.diags;
+    diags.extend(check_inlined(s, &plan));
+    diags.into_result(plan)
+}
+
+/// Signals substituted into each other stay bounded (see [`MAX_INLINED`]): every signal, rule
+/// condition, selection score and regime, each reported at its place. A signal past the bound
+/// is reported once; the signals that read it count it as one term, so they are not repeated.
+fn check_inlined(s: &Strategy, plan: &Plan) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    let mut check = |(d, n): (usize, u64), src: &ExprSrc| {
+        let over = d > MAX_INLINED || n > MAX_INLINED_TERMS;
+        if over {
+            diags.push(s.diag(&src.span, &src.key, format!(
+                "with the named signals it reads substituted, this expression is {d} levels deep with {n} terms (at most {MAX_INLINED} levels and {MAX_INLINED_TERMS} terms): signals reading signals too many times over"
+            )));
+        }
+        over
+    };
+    let mut sig = vec![(1usize, 1u64); plan.signals.len()];
+    for SignalId(i) in &plan.signal_order {
+        let v = inlined(&plan.signals[*i].1, &sig);
+        sig[*i] = if check(v, &s.signals[*i].1) {
+            (1, 1)
+        } else {
+            v
+        };
+    }
+    for (r, rule) in s.rules.iter().zip(&plan.rules) {
+        if let (Some(src), Some(n)) = (&r.when, &rule.when) {
+            check(inlined(n, &sig), src);
+        }
+        if let (Some(sel), Target::Select { candidates, .. }) = (&r.select, &rule.target) {
+            if let Some((_, n)) = candidates.first() {
+                check(inlined(n, &sig), &sel.score);
+            }
+        }
+    }
+    for ((_, src), (_, n)) in s.regimes.iter().zip(&plan.regimes) {
+        check(inlined(n, &sig), src);
+    }
+    diags
 }
 
 impl Plan {
