@@ -220,6 +220,11 @@ impl Frame {
         }
     }
 
+    /// Ok when the file has a column `name`; else the error naming the columns it has.
+    pub fn require(&self, name: &str) -> Result<()> {
+        self.column(name).map(|_| ())
+    }
+
     fn column(&self, name: &str) -> Result<&Column> {
         self.df.column(name).map_err(|_| {
             let names: Vec<String> = self

@@ -73,10 +73,10 @@ pub struct Panel {
     pub warmup: usize,
     /// Each synthetic fund's check against its real fund, where both exist.
     pub synthetic: Vec<synthetic::Check>,
-    /// The warm-up bars followed by this panel's bars (`None` when there is no warm-up); set
-    /// by [`Panel::with_history`], read through [`Panel::history`].
     /// Doubts about the data (plausibility checks, [`plausible`]): printed as `warning:` lines.
     pub warnings: Vec<crate::error::Diagnostic>,
+    /// The warm-up bars followed by this panel's bars (`None` when there is no warm-up); set
+    /// by [`Panel::with_history`], read through [`Panel::history`].
     pub history: Option<Arc<Panel>>,
 }
 
@@ -235,33 +235,20 @@ fn resolved_against(s: &Strategy, file: &Path) -> String {
 /// A column and its dates. A file that cannot be read is reported at the place in the strategy
 /// file that names it.
 fn read_raw(s: &Strategy, cache: &mut FileCache, src: &Source, column: &str) -> Result<Raw> {
-    let f = match cache.get(&src.file) {
-        Ok(f) => f,
-        Err(Error::Io { context, source }) => {
-            let msg = format!("{context}: {source}");
-            return Err(Error::input(s.diag(&src.span, &src.key, msg)));
-        }
-        Err(e) => return Err(e),
-    };
+    // `read_all` has read every file (and reported those it could not).
+    let f = cache.get(&src.file)?;
     // A column the file lacks is also reported at the strategy line that names it.
-    let named_here = |e: Error, key: &str| match e {
-        Error::Input(mut d) if d.0.iter().any(|x| x.message.starts_with("no column named")) => {
-            let what = d.0[0].message.clone();
-            d.0.insert(
-                0,
-                s.diag(&src.span, key, format!("{}: {what}", src.file.display())),
-            );
-            Error::Input(d)
+    for (col, key) in [(&src.date_column[..], ".date_column"), (column, ".column")] {
+        if let Err(Error::Input(mut d)) = f.require(col) {
+            let key = src.key.replace(".file", key);
+            let what = format!("{}: {}", src.file.display(), d.0[0].message);
+            d.0.insert(0, s.diag(&src.span, &key, what));
+            return Err(Error::Input(d));
         }
-        e => e,
-    };
-    let column_key = src.key.replace(".file", ".column");
-    let date_key = src.key.replace(".file", ".date_column");
+    }
     Ok(Raw {
-        dates: f
-            .dates(&src.date_column)
-            .map_err(|e| named_here(e, &date_key))?,
-        values: f.numbers(column).map_err(|e| named_here(e, &column_key))?,
+        dates: f.dates(&src.date_column)?,
+        values: f.numbers(column)?,
     })
 }
 
@@ -600,24 +587,6 @@ fn unit_scale(unit: Unit) -> f64 {
     }
 }
 
-/// Where top-level `key` is written in a strategy's text (before the first table), if it is.
-fn top_key_offset(text: &str, key: &str) -> Option<usize> {
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let t = line.trim_start();
-        if t.starts_with('[') {
-            return None;
-        }
-        if t.strip_prefix(key)
-            .is_some_and(|r| r.trim_start().starts_with('='))
-        {
-            return Some(offset + line.len() - t.len());
-        }
-        offset += line.len();
-    }
-    None
-}
-
 /// One line per asset: its name, file and date range, for messages about ranges.
 fn ranges_text(strategy: &Strategy, assets: &[AssetData]) -> String {
     strategy
@@ -646,9 +615,13 @@ fn resolve_range(strategy: &Strategy, assets: &[AssetData]) -> Result<(Date, Dat
     // A `start` after the data end (or an `end` before they begin) is the file's line, with the
     // data's range.
     let outside = |key: &str, what: String| {
-        let at = top_key_offset(&strategy.text, key).unwrap_or(0);
+        let at = if key == "start" {
+            &strategy.dates_at.0
+        } else {
+            &strategy.dates_at.1
+        };
         Error::input(strategy.diag(
-            &(at..at),
+            at,
             key,
             format!("{what}; the data:{}", ranges_text(strategy, assets)),
         ))

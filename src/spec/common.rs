@@ -33,6 +33,8 @@ pub(crate) struct Common {
     pub description: String,
     pub start: Option<Date>,
     pub end: Option<Date>,
+    /// Where `start` and `end` are written (empty when they are not).
+    pub dates_at: (Range<usize>, Range<usize>),
     pub warmup: Warmup,
     pub params: Vec<(String, f64)>,
     pub assets: Vec<AssetSpec>,
@@ -50,6 +52,8 @@ pub(crate) fn read_common(cx: &mut Cx, top: &mut Table) -> Common {
         .map(|s| s.0)
         .unwrap_or_default();
     let (start, end) = read_dates(cx, top);
+    let at = |top: &mut Table, key| top.get(key).map(|n| n.span()).unwrap_or_default();
+    let dates_at = (at(top, "start"), at(top, "end"));
     let warmup = read_warmup(cx, top);
     let params = read_params(cx, top);
     let assets = read_assets(cx, top);
@@ -70,6 +74,7 @@ pub(crate) fn read_common(cx: &mut Cx, top: &mut Table) -> Common {
         name,
         description,
         start,
+        dates_at,
         end,
         warmup,
         params,

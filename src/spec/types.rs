@@ -317,6 +317,9 @@ pub struct Strategy {
     pub start: Option<Date>,
     #[serde(serialize_with = "ser_date")]
     pub end: Option<Date>,
+    /// Where `start` and `end` are written, for messages about the range.
+    #[serde(skip)]
+    pub dates_at: (Range<usize>, Range<usize>),
     /// History before `start` that signals, rules and series may use.
     pub warmup: Warmup,
     pub initial_capital: f64,
@@ -376,6 +379,7 @@ impl Strategy {
             description: c.description,
             start: c.start,
             end: c.end,
+            dates_at: c.dates_at,
             warmup: c.warmup,
             initial_capital: DEFAULT_CAPITAL,
             params: c.params,
