@@ -98,6 +98,33 @@ pub fn run_compiled(compiled: Vec<(Strategy, Plan)>) -> Vec<Result<Outcome>> {
         .collect()
 }
 
+/// Strategies sharing a name (compared case-insensitively: `Fast/` and `fast/` are one folder on
+/// macOS and Windows), each reported after the first; `what` says what the names name.
+pub fn same_names<'a>(
+    strategies: impl IntoIterator<Item = &'a Strategy>,
+    what: &str,
+) -> crate::error::Diagnostics {
+    let mut seen: Vec<&Strategy> = vec![];
+    let mut diags = crate::error::Diagnostics::default();
+    for a in strategies {
+        if let Some(b) = seen.iter().find(|b| b.name.eq_ignore_ascii_case(&a.name)) {
+            diags.push(
+                crate::error::Diagnostic::new(
+                    &a.path,
+                    format!(
+                        "strategy name `{}` is also used by {}; names must differ (they name {what})",
+                        a.name,
+                        b.path.display()
+                    ),
+                )
+                .key("name"),
+            );
+        }
+        seen.push(a);
+    }
+    diags
+}
+
 /// Prepares and runs several strategies in parallel; results in input order.
 pub fn run_paths(paths: &[PathBuf]) -> Vec<Result<Outcome>> {
     paths

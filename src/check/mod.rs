@@ -27,18 +27,9 @@ use crate::spec::CheckSpec;
 use std::path::{Path, PathBuf};
 
 /// Strategy files named by `paths`: files as given, folders' `*.toml` files (not recursive,
-/// sorted), leaving out a folder's event study files (see [`skipped`]).
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    Ok(discover_all(paths)?.0)
-}
-
-/// The event study files in the folders of `paths`, which `rotor check` leaves out (it reruns
-/// strategies), for a note.
-pub fn skipped(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    Ok(discover_all(paths)?.1)
-}
-
-fn discover_all(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+/// sorted), leaving out a folder's event study files, which come second (`rotor check` reruns
+/// strategies; it notes the others).
+pub fn discover(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     let mut skipped = Vec::new();
     let mut out = Vec::new();
     for p in paths {
@@ -81,7 +72,7 @@ fn baseline_path(strategy_file: &Path, name: &str, dir: Option<&Path>) -> PathBu
 
 /// Runs every strategy (in parallel) and returns the outcomes, or all input errors at once.
 fn run_all(paths: &[PathBuf]) -> Result<Vec<Outcome>> {
-    let files = discover(paths)?;
+    let (files, _) = discover(paths)?;
     let mut outcomes = Vec::new();
     let mut diags = Diagnostics::default();
     for r in pipeline::run_paths(&files) {
@@ -92,26 +83,10 @@ fn run_all(paths: &[PathBuf]) -> Result<Vec<Outcome>> {
         }
     }
     // Two strategies with one name would share one baseline (and drift against each other).
-    for (i, a) in outcomes.iter().enumerate() {
-        let a = &a.prepared.strategy;
-        if let Some(b) = outcomes[..i]
-            .iter()
-            .map(|o| &o.prepared.strategy)
-            .find(|b| b.name.eq_ignore_ascii_case(&a.name))
-        {
-            diags.push(
-                Diagnostic::new(
-                    &a.path,
-                    format!(
-                        "strategy name `{}` is also used by {}; names must differ (they name the baselines)",
-                        a.name,
-                        b.path.display()
-                    ),
-                )
-                .key("name"),
-            );
-        }
-    }
+    diags.extend(pipeline::same_names(
+        outcomes.iter().map(|o| &o.prepared.strategy),
+        "the baselines",
+    ));
     diags.into_result(outcomes)
 }
 

@@ -21,7 +21,10 @@ pub struct CheckOptions<'a> {
 pub fn check(o: &CheckOptions, out: &mut dyn Write) -> Result<Status> {
     // Event study files in a checked folder are skipped with a note (JSON and JUnit documents
     // hold only the checked strategies).
-    for f in check::skipped(o.paths)? {
+    // Folders are listed (and their files' kinds read) once; the strategies found are passed
+    // on as files.
+    let (files, skipped) = check::discover(o.paths)?;
+    for f in &skipped {
         let why = "skipped: an event study file (`rotor check` reruns strategies)";
         let line = match o.format {
             Format::Human => format!("note: {}: {why}", f.display()),
@@ -30,19 +33,16 @@ pub fn check(o: &CheckOptions, out: &mut dyn Write) -> Result<Status> {
         };
         writeln!(out, "{line}").map_err(stdout_error)?;
     }
-    let sliced;
-    let paths = match o.shard {
-        Some(sh) => {
-            sliced = check::discover(o.paths)?
-                .into_iter()
-                .enumerate()
-                .filter(|(i, _)| sh.has(*i))
-                .map(|(_, p)| p)
-                .collect::<Vec<_>>();
-            &sliced[..]
-        }
-        None => o.paths,
+    let paths: Vec<PathBuf> = match o.shard {
+        Some(sh) => files
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| sh.has(*i))
+            .map(|(_, p)| p)
+            .collect(),
+        None => files,
     };
+    let paths = &paths[..];
     if o.bless && !paths.is_empty() {
         for (name, path, status, undefined) in check::bless(paths, o.baseline)? {
             let what = match status {

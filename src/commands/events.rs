@@ -18,16 +18,6 @@ pub struct EventsOptions<'a> {
 }
 
 pub fn run(o: &EventsOptions, out: &mut dyn Write) -> Result<Status> {
-    let text = crate::spec::read(o.file)?;
-    if text
-        .parse::<toml::Table>()
-        .is_ok_and(|t| t.contains_key("rules") && !t.contains_key("event"))
-    {
-        return Err(crate::error::Error::input(crate::error::Diagnostic::new(
-            o.file,
-            "is a strategy file (it has [[rules]]): `rotor events` takes an event study file (with [event], see docs/events.md); run a strategy with `rotor run`",
-        )));
-    }
     let mut spec = events::load(o.file)?;
     if let Some(n) = o.samples {
         spec.bootstrap.samples = n;
@@ -38,13 +28,7 @@ pub fn run(o: &EventsOptions, out: &mut dyn Write) -> Result<Status> {
     let dir = claim_dir(o.out, &spec.name, "-events", &spec.strategy, &[])?;
     let panel = data::load_panel(&spec.strategy)?;
     let study = events::study(&spec, &panel)?;
-    let mut text: String = spec
-        .strategy
-        .warnings
-        .iter()
-        .chain(&panel.warnings)
-        .map(|w| format!("warning: {w}\n"))
-        .collect();
+    let mut text = report::warning_lines(&spec.strategy, &panel);
     text.push_str(&report::events::text(&study));
     publish(
         &dir,

@@ -1,7 +1,7 @@
 //! `rotor run`: run strategies, print their summaries, write their folders.
 
 use super::{claim_dir, named_dir, Status};
-use crate::error::{Diagnostic, Error, Result};
+use crate::error::{Error, Result};
 use crate::pipeline::{self, Outcome};
 use crate::report::{self, folder};
 use std::io::Write;
@@ -22,17 +22,7 @@ pub fn run(o: &RunOptions, out: &mut dyn Write) -> Result<Status> {
         .map(|p| pipeline::compile(p))
         .collect::<Result<_>>()?;
     // Two strategies with one name would write into one folder.
-    for (i, (a, _)) in compiled.iter().enumerate() {
-        // Case-insensitive: on macOS and Windows `Fast/` and `fast/` are one folder.
-        if let Some((b, _)) = compiled[..i]
-            .iter()
-            .find(|(b, _)| b.name.eq_ignore_ascii_case(&a.name))
-        {
-            return Err(Error::input(Diagnostic::new(&a.path, format!(
-                "strategy name `{}` is also used by {}; names must differ (they name the output folders)",
-                a.name, b.path.display())).key("name")));
-        }
-    }
+    pipeline::same_names(compiled.iter().map(|(s, _)| s), "the output folders").into_result(())?;
     let several = compiled.len() > 1;
     let mut dirs = Vec::with_capacity(compiled.len());
     for (s, _) in &compiled {

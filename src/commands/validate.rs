@@ -28,9 +28,11 @@ pub fn validate(paths: &[PathBuf], out: &mut dyn Write) -> Result<Status> {
                         date::format(panel.dates[0]),
                         date::format(panel.dates[panel.len() - 1]),
                     ));
-                    for w in e.strategy.warnings.iter().chain(&panel.warnings) {
-                        lines.push(format!("warning: {w}"));
-                    }
+                    lines.extend(
+                        report::warning_lines(&e.strategy, &panel)
+                            .lines()
+                            .map(String::from),
+                    );
                 }
                 Err(Error::Input(d)) => errors.extend(d),
                 Err(e) => return Err(e),
@@ -49,9 +51,11 @@ pub fn validate(paths: &[PathBuf], out: &mut dyn Write) -> Result<Status> {
                     date::format(pr.panel.dates[pr.panel.len() - 1]),
                     report::count(pr.panel.warmup, "warm-up bar", "warm-up bars")
                 ));
-                for w in pr.strategy.warnings.iter().chain(&pr.panel.warnings) {
-                    lines.push(format!("warning: {w}"));
-                }
+                lines.extend(
+                    report::warning_lines(&pr.strategy, &pr.panel)
+                        .lines()
+                        .map(String::from),
+                );
                 for c in &pr.panel.synthetic {
                     lines.push(format!("  {}", c.line()));
                 }

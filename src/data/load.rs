@@ -119,6 +119,11 @@ fn csv_shape(path: &Path, mut bytes: Vec<u8>) -> Result<Vec<u8>> {
 impl Frame {
     pub fn read(path: &Path) -> Result<Frame> {
         let bytes = crate::error::read_file(path, "data file", crate::error::MAX_DATA_FILE)?;
+        Frame::from_bytes(path, bytes)
+    }
+
+    /// A file's bytes, already read (`path` names it in messages).
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Frame> {
         let sha256 = sha256_hex(&bytes);
         let len = bytes.len() as u64;
         let ext = path

@@ -80,6 +80,13 @@ impl EventSpec {
 pub fn load(path: &Path) -> Result<EventSpec> {
     let text = spec::read(path)?;
     let doc = value::parse_file(path, &text)?;
+    let has = |key: &str| doc.iter().any(|(k, _)| k.get_ref() == key);
+    if has("rules") && !has("event") {
+        return Err(Error::input(crate::error::Diagnostic::new(
+            path,
+            "is a strategy file (it has [[rules]]): `rotor events` takes an event study file (with [event], see docs/events.md); run a strategy with `rotor run`",
+        )));
+    }
     let mut cx = Cx {
         path,
         text: &text,

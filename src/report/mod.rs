@@ -248,6 +248,17 @@ pub fn p_text(p: f64) -> String {
     }
 }
 
+/// The `warning:` lines of a run: the strategy's (unused declarations) and its data's
+/// (plausibility), one a line.
+pub fn warning_lines(strategy: &Strategy, panel: &Panel) -> String {
+    strategy
+        .warnings
+        .iter()
+        .chain(&panel.warnings)
+        .map(|w| format!("warning: {w}\n"))
+        .collect()
+}
+
 /// A number for CSV files: shortest round-trip form, empty when undefined.
 pub(crate) fn num(v: f64) -> String {
     if v.is_finite() {
@@ -570,9 +581,7 @@ pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report)
             num(runs.strategy.equity[t])
         );
     }
-    for w in strategy.warnings.iter().chain(&panel.warnings) {
-        let _ = writeln!(out, "warning: {w}");
-    }
+    out.push_str(&warning_lines(strategy, panel));
     for c in &panel.synthetic {
         let _ = writeln!(out, "{}", c.line());
     }
