@@ -310,6 +310,19 @@ mod tests {
     }
 
     #[test]
+    fn counts_and_clips() {
+        assert_eq!(count(1, "bar", "bars"), "1 bar");
+        assert_eq!(count(0, "strategy", "strategies"), "0 strategies");
+        assert_eq!(count(3, "shard", "shards"), "3 shards");
+        assert_eq!(clip("short"), "short");
+        let long = "é".repeat(100);
+        assert_eq!(
+            clip(&long),
+            format!("{}... (20 more characters)", "é".repeat(80))
+        );
+    }
+
+    #[test]
     fn diagnostic_display_names_file_line_key() {
         let d = Diagnostic::new("s.toml", "expected a number")
             .at(3, 7)
