@@ -645,3 +645,129 @@ fn a_merge_from_another_folder_says_where_the_shards_ran() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// Whether this machine lets the test mount a small filesystem in a private mount namespace
+/// (`unshare`, as root or with user namespaces). In CI (`CI` set) it must.
+#[cfg(target_os = "linux")]
+fn can_mount_tmpfs(dir: &Path) -> bool {
+    let ok = Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+        .arg("mount -t tmpfs -o size=64k tmpfs \"$0\"")
+        .arg(dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI: `unshare --user --map-root-user --mount` is needed for the full-disk test"
+        );
+        eprintln!("skipped: cannot mount a tmpfs in a private namespace (unshare)");
+    }
+    ok
+}
+
+/// A disk that fills up while rotor writes its folder (CSV files, charts, the report): exit 2
+/// with the operating system's reason and the `--out` path, no panic, no debug structure, and
+/// nothing left on the disk (no half-written folder, no temporary folder).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_while_writing_is_bad_input_and_leaves_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    market(d.path(), 600);
+    let s = strategy(d.path(), "s", "ret(a, 20) - ret(b, 20)", "");
+    let disk = d.path().join("disk");
+    std::fs::create_dir(&disk).unwrap();
+    if !can_mount_tmpfs(&disk) {
+        return;
+    }
+    // The same run on a roomy disk, to know the files' sizes in the order they are written.
+    let o = rotor_in(
+        d.path(),
+        &["run", &s.display().to_string(), "--out", "roomy"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let size = |f: &str| {
+        std::fs::metadata(d.path().join("roomy").join(f))
+            .unwrap()
+            .len()
+    };
+    let pages = |b: u64| b.div_ceil(4096) * 4096;
+    let tables: u64 = ["stats.json", "equity.csv", "weights.csv", "trades.csv"]
+        .iter()
+        .map(|f| pages(size(f)))
+        .sum();
+    // Full before the first file; among the tables; among the charts (the first PNG fits, the
+    // second does not); at the report (every chart fits).
+    let charts: u64 = ["equity", "drawdown", "allocation"]
+        .iter()
+        .flat_map(|c| [format!("{c}.png"), format!("{c}.svg")])
+        .map(|f| pages(size(&f)))
+        .sum();
+    let cases = [
+        (4096, "stats.json"),
+        (pages(size("stats.json")) + 4096, ".csv"),
+        (tables + 4096, "equity.png"),
+        (
+            tables + pages(size("equity.png")) + 4096,
+            "chart into disk/o/equity.svg: ",
+        ),
+        (tables + charts + 4096, "report.html"),
+    ];
+    for (bytes, file) in cases {
+        let o = Command::new("unshare")
+            .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+            .arg("mount -t tmpfs -o size=\"$1\" tmpfs disk && shift 2 && exec \"$@\"")
+            .args(["sh", &bytes.to_string(), "--"])
+            .arg(env!("CARGO_BIN_EXE_rotor"))
+            .args(["run", &s.display().to_string(), "--out", "disk/o"])
+            .current_dir(d.path())
+            .output()
+            .unwrap();
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{bytes} bytes: {e}");
+        for needle in ["error: ", "disk/o", file, "No space left on device"] {
+            assert!(
+                e.contains(needle),
+                "{bytes} bytes: missing {needle:?} in: {e}"
+            );
+        }
+        for bad in ["panicked", "Os {", "kind:", ".tmp-"] {
+            assert!(!e.contains(bad), "{bytes} bytes: {bad:?} in: {e}");
+        }
+    }
+    // Each run's mount was private to it: what it left is what is here now, nothing.
+    assert_eq!(std::fs::read_dir(&disk).unwrap().count(), 0);
+}
+
+/// A thread pool that cannot start under a memory limit (16 threads or more with 64 MB stacks
+/// in 600 MB of address space) is exit 2 naming `--threads`, not a panic.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_thread_pool_that_cannot_start_is_bad_input() {
+    let d = tempfile::tempdir().unwrap();
+    market(d.path(), 300);
+    let s = strategy(d.path(), "s", "ret(a, 20) - ret(b, 20)", "");
+    let limited = |threads: &str| {
+        Command::new("prlimit")
+            .arg(format!("--as={}", 600u64 << 20))
+            .arg(env!("CARGO_BIN_EXE_rotor"))
+            .args(["validate", &s.display().to_string(), "--threads", threads])
+            .current_dir(d.path())
+            .output()
+            .unwrap()
+    };
+    // The limit leaves room for rotor with a small pool, so the refusal is the pool's: the
+    // most threads rotor accepts (8 x the cores) need 1 GB of stacks on two cores or more.
+    let o = limited("1");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let most = 8 * std::thread::available_parallelism().map_or(1, |n| n.get());
+    if most < 16 {
+        eprintln!("skipped: one core, {most} threads fit in the limit");
+        return;
+    }
+    let o = limited(&most.to_string());
+    refused(
+        &o,
+        &["--threads", &format!("cannot start {most} worker threads")],
+    );
+}

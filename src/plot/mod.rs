@@ -6,6 +6,8 @@ use crate::date::{self, Date};
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters_backend::DrawingErrorKind;
+use plotters_bitmap::BitMapBackendError;
 use std::path::Path;
 use std::sync::Once;
 
@@ -19,8 +21,10 @@ macro_rules! png_and_svg {
     ($dir:expr, $stem:expr, $draw:ident, $($arg:expr),*) => {{
         register_font();
         let size = (WIDTH, HEIGHT);
-        $draw(BitMapBackend::new(&$dir.join(format!("{}.png", $stem)), size).into_drawing_area(), $($arg),*)?;
-        $draw(SVGBackend::new(&$dir.join(format!("{}.svg", $stem)), size).into_drawing_area(), $($arg),*)?;
+        let png = $dir.join(format!("{}.png", $stem));
+        $draw(BitMapBackend::new(&png, size).into_drawing_area(), $($arg),*).map_err(|e| into(e, &png))?;
+        let svg = $dir.join(format!("{}.svg", $stem));
+        $draw(SVGBackend::new(&svg, size).into_drawing_area(), $($arg),*).map_err(|e| into(e, &svg))?;
     }};
 }
 
@@ -69,9 +73,38 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(127, 127, 127),
 ];
 
-fn err<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> Error + '_ {
-    // The error's own words (a full disk: "No space left on device"), not its debug structure.
-    move |e| Error::Other(format!("cannot draw {what}: {e}"))
+fn err<E: std::error::Error + Send + Sync + 'static>(
+    what: &str,
+) -> impl Fn(DrawingAreaErrorKind<E>) -> Error + '_ {
+    move |e| Error::Other(format!("cannot draw {what}: {}", words(&e)))
+}
+
+/// A drawing error in the words of its cause (a full disk: "No space left on device (os error
+/// 28)"), without plotters' layers ("backend error: Drawing backend error: ...") or the bitmap
+/// backend's debug structure (`IOError(Os { code: 28, .. })`).
+fn words<E: std::error::Error + Send + Sync + 'static>(e: &DrawingAreaErrorKind<E>) -> String {
+    let DrawingAreaErrorKind::BackendError(DrawingErrorKind::DrawingError(inner)) = e else {
+        return e.to_string();
+    };
+    match (inner as &dyn std::error::Error).downcast_ref::<BitMapBackendError>() {
+        Some(BitMapBackendError::IOError(io)) => io.to_string(),
+        Some(BitMapBackendError::ImageError(img)) => img.to_string(),
+        Some(other) => format!("{other:?}"),
+        None => inner.to_string(),
+    }
+}
+
+/// A chart's error with the file it was drawn into (named as the output folder's file once the
+/// folder is in place: [`Error::with_path`]).
+fn into(e: Error, file: &Path) -> Error {
+    match e {
+        // "cannot draw the equity chart: REASON" (from `err`; no chart's name holds ": ").
+        Error::Other(m) => match m.split_once(": ") {
+            Some((what, why)) => Error::Other(format!("{what} into {}: {why}", file.display())),
+            None => Error::Other(format!("{m} (into {})", file.display())),
+        },
+        other => other,
+    }
 }
 
 /// A compact axis label: 950, 12k, 3.4M, 1.5B.
@@ -119,13 +152,13 @@ pub struct Line<'a> {
     pub values: &'a [f64],
 }
 
-fn equity_chart<DB: DrawingBackend>(
+fn equity_chart<DB: DrawingBackend<ErrorType: 'static>>(
     root: DrawingArea<DB, Shift>,
     title: &str,
     dates: &[Date],
     lines: &[Line],
 ) -> Result<()> {
-    let e = err::<DrawingAreaErrorKind<DB::ErrorType>>("the equity chart");
+    let e = err::<DB::ErrorType>("the equity chart");
     root.fill(&WHITE).map_err(&e)?;
     let (lo, hi) = lines
         .iter()
@@ -173,13 +206,13 @@ fn equity_chart<DB: DrawingBackend>(
     finish(chart, root, SeriesLabelPosition::UpperLeft).map_err(&e)
 }
 
-fn drawdown_chart<DB: DrawingBackend>(
+fn drawdown_chart<DB: DrawingBackend<ErrorType: 'static>>(
     root: DrawingArea<DB, Shift>,
     title: &str,
     dates: &[Date],
     dd: &[f64],
 ) -> Result<()> {
-    let e = err::<DrawingAreaErrorKind<DB::ErrorType>>("the drawdown chart");
+    let e = err::<DB::ErrorType>("the drawdown chart");
     root.fill(&WHITE).map_err(&e)?;
     let lo = dd.iter().copied().fold(0.0, f64::min).min(-0.01) * 1.05;
     let (x0, x1) = (year(dates[0]), year(dates[dates.len() - 1]));
@@ -212,14 +245,14 @@ fn drawdown_chart<DB: DrawingBackend>(
     Ok(())
 }
 
-fn allocation_chart<DB: DrawingBackend>(
+fn allocation_chart<DB: DrawingBackend<ErrorType: 'static>>(
     root: DrawingArea<DB, Shift>,
     title: &str,
     dates: &[Date],
     names: &[String],
     weights: &[f64],
 ) -> Result<()> {
-    let e = err::<DrawingAreaErrorKind<DB::ErrorType>>("the allocation chart");
+    let e = err::<DB::ErrorType>("the allocation chart");
     root.fill(&WHITE).map_err(&e)?;
     let k = names.len();
     let n = dates.len();
@@ -361,8 +394,11 @@ fn viridis(t: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
-fn heatmap_chart<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, h: &Heatmap) -> Result<()> {
-    let e = err::<DrawingAreaErrorKind<DB::ErrorType>>("the heatmap");
+fn heatmap_chart<DB: DrawingBackend<ErrorType: 'static>>(
+    root: DrawingArea<DB, Shift>,
+    h: &Heatmap,
+) -> Result<()> {
+    let e = err::<DB::ErrorType>("the heatmap");
     root.fill(&WHITE).map_err(&e)?;
     let (main, bar) = root.split_horizontally(WIDTH - 110);
     let finite = h.values.iter().copied().filter(|v| v.is_finite());
@@ -471,8 +507,11 @@ pub struct EventPath<'a> {
     pub all_days: Vec<(usize, f64)>,
 }
 
-fn event_path_chart<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, p: &EventPath) -> Result<()> {
-    let e = err::<DrawingAreaErrorKind<DB::ErrorType>>("the event path chart");
+fn event_path_chart<DB: DrawingBackend<ErrorType: 'static>>(
+    root: DrawingArea<DB, Shift>,
+    p: &EventPath,
+) -> Result<()> {
+    let e = err::<DB::ErrorType>("the event path chart");
     root.fill(&WHITE).map_err(&e)?;
     let max_k = p
         .events
