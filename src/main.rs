@@ -16,7 +16,15 @@ use std::process::ExitCode;
 /// not memory used).
 const STACK: usize = 64 << 20;
 
+/// Set in the environment of the child process that decodes a Parquet file for
+/// [`parquet_probe`]; the child reads the file's bytes from stdin.
+const PROBE_ENV: &str = "ROTOR_INTERNAL_PARQUET_PROBE";
+
 fn main() -> ExitCode {
+    if std::env::var_os(PROBE_ENV).is_some() {
+        return decode_parquet_from_stdin();
+    }
+    rotor::data::load::set_parquet_probe(parquet_probe);
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -79,6 +87,62 @@ fn main() -> ExitCode {
             eprintln!("{}", e.user_message());
             ExitCode::from(2)
         }
+    }
+}
+
+/// The child's side of [`parquet_probe`]: exit 0 when the bytes on stdin decode, 2 with
+/// polars' message on stderr when they do not (and whatever a crash of the decoder does).
+fn decode_parquet_from_stdin() -> ExitCode {
+    use std::io::Read;
+    let mut bytes = vec![];
+    if std::io::stdin().read_to_end(&mut bytes).is_err() {
+        return ExitCode::from(2);
+    }
+    match rotor::data::load::decode_parquet(bytes) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(why) => {
+            eprint!("{why}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Decodes a Parquet data file in a child process (this binary again) before rotor decodes it
+/// itself: polars aborts on some damaged files instead of returning an error, and a child's
+/// abort is a message here, not the end of the run. A file that decodes in the child decodes
+/// the same way here (the decoding depends on nothing but the bytes); one that fails there is
+/// not decoded here at all (polars decodes columns in parallel, so whether a damaged column is
+/// reached before another column's error ends the read would vary from run to run).
+fn parquet_probe(bytes: &[u8]) -> Result<(), String> {
+    use std::process::{Command, Stdio};
+    let failed = |e: std::io::Error| format!("cannot start a process to read it: {e}");
+    let exe = std::env::current_exe().map_err(failed)?;
+    let mut child = Command::new(exe)
+        .env(PROBE_ENV, "1")
+        // One decoding thread: the same file fails the same way (the same message) every run.
+        .env("POLARS_MAX_THREADS", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(failed)?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    // Written from a thread while the child's stderr is read, so neither side waits on a full
+    // pipe; a child that stops reading (it crashed) ends the write with an error, ignored.
+    let out = std::thread::scope(|s| {
+        s.spawn(move || {
+            let _ = stdin.write_all(bytes);
+        });
+        child.wait_with_output()
+    })
+    .map_err(failed)?;
+    match out.status.code() {
+        Some(0) => Ok(()),
+        Some(2) => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+        _ => Err(format!(
+            "a damaged Parquet file: its reader stopped on it ({})",
+            out.status
+        )),
     }
 }
 

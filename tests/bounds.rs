@@ -771,3 +771,47 @@ fn a_thread_pool_that_cannot_start_is_bad_input() {
         &["--threads", &format!("cannot start {most} worker threads")],
     );
 }
+
+/// `tests/data/damaged-levels.parquet`: a shard's rows file with one byte changed in a page's
+/// definition levels (found by tests/fuzz.rs), which makes polars' reader abort the process on
+/// a 2.3e18-byte allocation. As a data file it is bad input naming the file, every time (the
+/// binary decodes Parquet inputs in a child process first).
+#[test]
+fn a_parquet_file_that_crashes_its_reader_is_bad_input() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/damaged-levels.parquet");
+    // Why the child process is there: decoded alone, the file ends the process that reads it.
+    // (If polars stops aborting on it, this fails: the message below may then change.)
+    let child = Command::new(env!("CARGO_BIN_EXE_rotor"))
+        .env("ROTOR_INTERNAL_PARQUET_PROBE", "1")
+        .env("POLARS_MAX_THREADS", "1")
+        .stdin(std::fs::File::open(&fixture).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(child.status.code(), None, "{}", stderr(&child));
+    let d = tempfile::tempdir().unwrap();
+    market(d.path(), 100);
+    std::fs::copy(&fixture, d.path().join("data/p.parquet")).unwrap();
+    let s = write(
+        d.path(),
+        "p.toml",
+        "version = 1\nname = \"p\"\n[assets]\np = { file = \"data/p.parquet\", column = \"close\" }\na = { file = \"data/a.csv\", column = \"close\" }\n[[rules]]\nwhen = \"p > a\"\nweights = { p = 1 }\n[[rules]]\notherwise = true\nweights = { a = 1 }\n",
+    )
+    .display()
+    .to_string();
+    let mut messages = std::collections::BTreeSet::new();
+    for _ in 0..10 {
+        for cmd in ["validate", "run"] {
+            let o = rotor_in(
+                d.path(),
+                &[cmd, &s, "--out", "o"][..if cmd == "run" { 4 } else { 2 }],
+            );
+            refused(
+                &o,
+                &["data/p.parquet: cannot parse data file: a damaged Parquet file: its reader stopped on it"],
+            );
+            messages.insert(stderr(&o));
+        }
+    }
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(!d.path().join("o").exists());
+}

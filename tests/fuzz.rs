@@ -392,3 +392,73 @@ fn damaged_shards_get_an_answer() {
         std::fs::write(&rows, &good_rows).unwrap();
     }
 }
+
+/// A Parquet data file with bytes changed: whatever polars' reader does with it (an error, a
+/// panic, an abort on an absurd allocation), rotor answers with exit 0 or 2 and a message.
+#[test]
+fn damaged_parquet_data_files_get_an_answer() {
+    use polars::prelude::*;
+    let d = tempfile::tempdir().unwrap();
+    setup(d.path());
+    let dates = weekdays(400);
+    let mut rng = Lcg(seed() ^ 4);
+    let close = common::walk(&mut rng, 100.0, dates.len());
+    // A column with missing values too: its pages carry definition levels (run-length
+    // encoded), where a damaged run length made polars abort (tests/data/damaged-levels.parquet).
+    let volume: Vec<Option<f64>> = (0..dates.len())
+        .map(|i| (i % 7 != 3).then_some(1e6 + i as f64))
+        .collect();
+    let mut df = DataFrame::new_infer_height(vec![
+        Column::new("date".into(), dates.clone()),
+        Column::new("close".into(), close),
+        Column::new("volume".into(), volume),
+    ])
+    .unwrap();
+    let path = d.path().join("data/p.parquet");
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    write(
+        d.path(),
+        "p.toml",
+        "version = 1\nname = \"pq\"\n[assets]\np = { file = \"data/p.parquet\", column = \"close\" }\nb = { file = \"data/b.csv\", column = \"close\" }\n[[rules]]\nwhen = \"p > sma(p, 20)\"\nweights = { p = 1 }\n[[rules]]\notherwise = true\nweights = { b = 1 }\n",
+    );
+    let good = std::fs::read(&path).unwrap();
+    assert_eq!(
+        answer(d.path(), &["validate", "p.toml"], "the valid file"),
+        0
+    );
+    // Each case changes a few bytes, half of them in the footer (the metadata), where a
+    // changed length or count is read before any value.
+    for k in 0..4 * cases() {
+        let mut bytes = good.clone();
+        let footer =
+            8 + u32::from_le_bytes(good[good.len() - 8..good.len() - 4].try_into().unwrap())
+                as usize;
+        for _ in 0..1 + (rng.next() * 3.0) as usize {
+            let i = if rng.next() < 0.5 {
+                bytes.len() - 1 - (rng.next() * footer.min(bytes.len()) as f64) as usize
+            } else {
+                (rng.next() * bytes.len() as f64) as usize
+            };
+            if rng.next() < 0.25 {
+                // A run of 0xff (or 0x7f ending it): a varint of a length or count made huge.
+                let run = 1 + (rng.next() * 9.0) as usize;
+                for j in i..(i + run).min(bytes.len() - 8) {
+                    bytes[j] = 0xff;
+                }
+                if i + run < bytes.len() - 8 {
+                    bytes[i + run] = 0x7f;
+                }
+            } else {
+                bytes[i] = (rng.next() * 256.0) as u8;
+            }
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        answer(
+            d.path(),
+            &["validate", "p.toml"],
+            &format!("parquet data case {k}"),
+        );
+    }
+}

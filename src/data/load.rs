@@ -116,14 +116,52 @@ fn csv_shape(path: &Path, mut bytes: Vec<u8>) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Decodes a Parquet file's bytes, or says why not (polars' own words).
+///
+/// polars' reader panics on some damaged metadata (caught here) and, on some damaged pages,
+/// aborts the process on an absurd allocation (a run of definition levels read as 2^61 values,
+/// found by tests/fuzz.rs): no error can be caught then. A process that must survive any file
+/// installs a [`ParquetProbe`] ([`set_parquet_probe`]): the `rotor` binary decodes every Parquet
+/// input it has not written itself in a child process first.
+pub fn decode_parquet(bytes: Vec<u8>) -> std::result::Result<DataFrame, String> {
+    match quietly(|| ParquetReader::new(Cursor::new(bytes)).finish()) {
+        None => Err("a damaged Parquet file (its metadata cannot be read)".into()),
+        Some(Err(e)) => Err(e.to_string()),
+        Some(Ok(df)) => Ok(df),
+    }
+}
+
+/// Decodes Parquet bytes where a crash of the decoder cannot end the caller (a child process):
+/// `Ok` when [`decode_parquet`] succeeded there, else its message (or why the child failed).
+pub type ParquetProbe = fn(&[u8]) -> std::result::Result<(), String>;
+
+static PARQUET_PROBE: std::sync::OnceLock<ParquetProbe> = std::sync::OnceLock::new();
+
+/// Installs the probe every Parquet data file goes through before it is decoded in this
+/// process (once per process; a second call is ignored). Without one (a library user reading
+/// trusted files), files are decoded in-process only.
+pub fn set_parquet_probe(probe: ParquetProbe) {
+    let _ = PARQUET_PROBE.set(probe);
+}
+
 impl Frame {
     pub fn read(path: &Path) -> Result<Frame> {
         let bytes = crate::error::read_file(path, "data file", crate::error::MAX_DATA_FILE)?;
         Frame::from_bytes(path, bytes)
     }
 
+    /// The bytes of a file rotor wrote itself and has verified (a shard's rows, checked against
+    /// the sha256 its manifest holds): decoded in-process, with no probe.
+    pub fn from_verified_bytes(path: &Path, bytes: Vec<u8>) -> Result<Frame> {
+        Frame::decode(path, bytes, false)
+    }
+
     /// A file's bytes, already read (`path` names it in messages).
     pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Frame> {
+        Frame::decode(path, bytes, true)
+    }
+
+    fn decode(path: &Path, bytes: Vec<u8>, probe: bool) -> Result<Frame> {
         let sha256 = sha256_hex(&bytes);
         let len = bytes.len() as u64;
         let ext = path
@@ -151,17 +189,16 @@ impl Frame {
                 (df, true)
             }
             "parquet" | "pq" => {
-                // polars' Parquet reader panics on some damaged metadata (a byte flipped in a
-                // shard's rows file): that is bad input, not a crash.
-                let df = quietly(|| ParquetReader::new(Cursor::new(bytes)).finish())
-                    .ok_or_else(|| {
-                        Error::input(Diagnostic::new(
-                            path,
-                            "cannot parse data file: a damaged Parquet file (its metadata cannot be read)",
-                        ))
-                    })?
-                    .map_err(polars_err)?;
-                (df, false)
+                let unreadable = |why: String| {
+                    Error::input(Diagnostic::new(
+                        path,
+                        format!("cannot parse data file: {why}"),
+                    ))
+                };
+                if let Some(probe) = PARQUET_PROBE.get().filter(|_| probe) {
+                    probe(&bytes).map_err(unreadable)?;
+                }
+                (decode_parquet(bytes).map_err(unreadable)?, false)
             }
             _ => {
                 return Err(Error::input(Diagnostic::new(
