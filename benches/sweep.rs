@@ -9,7 +9,7 @@
 //! Run: `cargo bench --bench sweep`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use rotor::{data::Panel, pipeline, stats, sweep};
+use rotor::{data::Panel, pipeline, sim, stats, sweep};
 use std::path::Path;
 
 const SWEEP: &str = "strategies/sweeps/iwm_spy_momentum.toml";
@@ -81,7 +81,7 @@ fn plain_loop(panel: &Panel, lookbacks: &[usize], costs: &[f64]) -> f64 {
 fn plain_loop_same_outputs(panel: &Panel, lookbacks: &[usize], costs: &[f64]) -> f64 {
     let (a, b) = (&panel.close[0], &panel.close[1]);
     let n = a.len();
-    let years = stats::years(panel);
+    let years = stats::years(&panel.dates);
     let month_end = month_ends(panel);
     let mut checksum = 0.0;
     let mut signal = vec![0i8; n];
@@ -156,7 +156,7 @@ fn sweeps(c: &mut Criterion) {
         b.iter(|| rotor::sim::simulate_with(&panel, &plan, &decisions, &scheduled, false))
     });
     g.bench_function("headline metrics", |b| {
-        b.iter(|| stats::headline(&panel, &run))
+        b.iter(|| stats::headline(&sim::record(&panel, &run)))
     });
     g.bench_function("signals + decisions", |b| {
         b.iter(|| {
@@ -171,12 +171,12 @@ fn sweeps(c: &mut Criterion) {
     g.bench_function("sweep group: decisions on scheduled bars + calendar", |b| {
         b.iter(|| {
             let d = rotor::signal::decide_at(&plan, &panel, &at);
-            rotor::sim::fast::Calendar::new(&d, &at)
+            rotor::sweep::fast::Calendar::new(&d, &at)
         })
     });
-    let calendar = rotor::sim::fast::Calendar::new(&decisions, &at);
-    let tracks = rotor::sim::fast::Tracks::new(&panel);
-    let lean = rotor::sim::Lean {
+    let calendar = rotor::sweep::fast::Calendar::new(&decisions, &at);
+    let tracks = rotor::sweep::fast::Tracks::new(&panel);
+    let lean = rotor::sweep::fast::Lean {
         panel: &panel,
         plan: &plan,
         decisions: &decisions,
@@ -187,7 +187,7 @@ fn sweeps(c: &mut Criterion) {
         b.iter(|| lean.headline(&tracks))
     });
     g.bench_function("sweep: tracks of the assets", |b| {
-        b.iter(|| rotor::sim::fast::Tracks::new(&panel))
+        b.iter(|| rotor::sweep::fast::Tracks::new(&panel))
     });
     g.finish();
 }

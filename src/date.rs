@@ -81,14 +81,6 @@ pub fn week_key(days: Date) -> i64 {
     (days - (weekday(days) as i32 - 1)) as i64
 }
 
-/// Days in an average calendar year: what turns a date range into years for compound growth.
-pub const DAYS_PER_YEAR: f64 = 365.25;
-
-/// Calendar years from `a` to `b`.
-pub fn years_between(a: Date, b: Date) -> f64 {
-    (b - a) as f64 / DAYS_PER_YEAR
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

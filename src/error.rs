@@ -246,6 +246,17 @@ pub fn read_file(path: &std::path::Path, what: &str, limit: u64) -> Result<Vec<u
     Ok(bytes)
 }
 
+/// A JSON file rotor wrote (a result folder's `stats.json`, `summary.json`, a shard's
+/// manifest), typed: [`read_text`], then the type's own checks, at the line they fail.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T, Error> {
+    let text = read_text(path, "result file")?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::input(
+            Diagnostic::new(path, format!("not the file rotor wrote: {e}")).line(e.line().max(1)),
+        )
+    })
+}
+
 /// [`read_file`] of a UTF-8 text file of at most [`MAX_TEXT_FILE`] bytes.
 pub fn read_text(path: &std::path::Path, what: &str) -> Result<String, Error> {
     let bytes = read_file(path, what, MAX_TEXT_FILE)?;

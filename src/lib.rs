@@ -10,7 +10,10 @@
 //! * [`data`]: the only user of polars: load CSV/Parquet, validate, align on one calendar.
 //! * [`signal`]: causal evaluation of expressions over the calendar; rules to target weights.
 //! * [`sim`]: the event loop (fills, costs, cash, financing); parallel runs with rayon.
-//! * [`stats`]: one function per metric, formulas in doc comments and `docs/metrics.md`.
+//! * [`conventions`]: bars a year, days a year, the cash day count (a leaf).
+//! * [`stats`]: one function per metric on plain slices ([`stats::Record`]), formulas in doc
+//!   comments and `docs/metrics.md`; it imports nothing above [`date`] and [`conventions`]
+//!   (the simulator's adapter is [`sim::record`]).
 //! * [`plot`], [`report`]: charts, files, and the terminal summary.
 //! * [`check`]: baselines and regression checks for CI (`rotor check`).
 //! * [`sweep`]: parameter sweeps, probabilistic/deflated Sharpe, walk-forward tests.
@@ -20,12 +23,15 @@
 //!   returning a status; the binary (`main.rs`, `cli.rs`: clap) parses flags, sets up threads
 //!   and maps the status to an exit code. The library does not know clap.
 //!
-//! The simulator never sees a ticker string, a TOML table or a DataFrame.
+//! The simulator never sees a ticker string, a TOML table or a DataFrame. The modules form
+//! layers, each importing only from those below it; `tests/layers.rs` lists them and fails on
+//! an import that breaks them.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod check;
 pub mod commands;
+pub mod conventions;
 pub mod data;
 pub mod date;
 pub mod error;

@@ -537,7 +537,7 @@ fn trading_statistics_of_a_hand_made_run() {
         first_known: Some(0),
         ruined: None,
     };
-    let s = rotor::stats::compute(&panel, &run, &[]);
+    let s = rotor::sim::statistics(&panel, &run, &[]);
     let years = 4.0 / 365.25;
     assert_eq!(s.trades, 3);
     assert!((s.annual_turnover - 2.0 / years).abs() < 1e-9);

@@ -1,4 +1,4 @@
-//! The sweep's per-holding-period engine (`sim::fast`) against plain runs of each variant:
+//! The sweep's per-holding-period engine (`sweep::fast`) against plain runs of each variant:
 //! every row of a sweep equals `rotor run` on that variant to 1e-12 relative (docs/sweep.md),
 //! on the shipped sweeps and on random markets with every kind of holding and execution.
 
@@ -62,7 +62,7 @@ fn check(path: &Path, flags: &[&str]) -> f64 {
     for (i, v) in sw.variants.iter().enumerate() {
         let vs = sweep::apply(&strategy, &sw.axes, v);
         let p = plan::compile(&vs).unwrap();
-        let plain = stats::headline(&panel, &sim::run(&panel, &p));
+        let plain = stats::headline(&sim::record(&panel, &sim::run(&panel, &p)));
         let (d, m) = gap(&results[i], &plain);
         if d > worst.0 {
             worst = (d, m, i);

@@ -22,8 +22,8 @@ fn every_variant_equals_a_plain_run_of_its_strategy() {
     for (i, v) in sw.variants.iter().enumerate() {
         let vs = sweep::apply(&strategy, &sw.axes, v);
         let p = plan::compile(&vs).unwrap();
-        let plain = stats::headline(&panel, &sim::run(&panel, &p));
-        // Issue 12: the sweep computes its metrics per holding period (sim::fast), so rows
+        let plain = stats::headline(&sim::record(&panel, &sim::run(&panel, &p)));
+        // Issue 12: the sweep computes its metrics per holding period (sweep::fast), so rows
         // equal plain runs to 1e-12 (docs/sweep.md), no longer bit for bit; the trading
         // totals are still exact. tests/fast_sweep.rs checks every metric on many more runs.
         let (a, b) = (results[i], plain);

@@ -157,7 +157,7 @@ fn the_real_fund_replaces_the_synthetic_one_from_its_first_date() {
     let va: f64 = real.iter().map(|a| (a - ma).powi(2)).sum();
     let vs: f64 = syn.iter().map(|b| (b - ms).powi(2)).sum();
     let ann = |r: &[f64]| r.iter().map(|v| 1.0 + v).product::<f64>().powf(252.0 / m) - 1.0;
-    let c = &p.panel.synthetic[0];
+    let c = &rotor::report::synthetic_checks(&p.panel)[0];
     assert_eq!((c.asset.as_str(), c.days), ("x2", N - 31));
     assert_eq!(c.from, d.dates[30]);
     assert!((c.correlation - cov / (va * vs).sqrt()).abs() < 1e-12);
@@ -257,7 +257,7 @@ const FUNDS: [(&str, f64, f64, &str); 4] = [
 ];
 
 /// Each fund's check against the real one with financing spread `s` (bps).
-fn checks(dir: &Path, s: f64) -> Vec<rotor::data::synthetic::Check> {
+fn checks(dir: &Path, s: f64) -> Vec<rotor::stats::tracking::Check> {
     let mut text = String::from(
         "version = 1\nname = \"funds\"\nstart = \"2009-01-02\"\nend = \"2025-12-24\"\n[assets]\n\
          iwm = { file = \"data/etf/IWM.csv\", column = \"adj_close\" }\n",
@@ -272,7 +272,7 @@ fn checks(dir: &Path, s: f64) -> Vec<rotor::data::synthetic::Check> {
          [[rules]]\notherwise = true\nweights = { iwm = 1, tna = 0, tza = 0, uwm = 0, rwm = 0 }\n",
     );
     let p = write(dir, &format!("funds-{s}.toml"), &text);
-    prepare(&p).unwrap().panel.synthetic
+    rotor::report::synthetic_checks(&prepare(&p).unwrap().panel)
 }
 
 /// The spread is fitted on TNA and TZA (least squares of their annual tracking differences,
@@ -292,16 +292,32 @@ fn rebuilt_funds_track_the_real_ones() {
     let fit = -(a[0] * b[0] + a[1] * b[1]) / (b[0] * b[0] + b[1] * b[1]);
     let fitted = checks(dir.path(), fit.round());
     for c in &fitted {
-        eprintln!("{}", c.line());
+        eprintln!("{}", rotor::report::synthetic_line(c));
     }
     for c in &fitted[..2] {
-        assert!(c.correlation >= 0.98, "{}", c.line());
-        assert!(c.tracking_difference.abs() < 0.01, "{}", c.line());
+        assert!(
+            c.correlation >= 0.98,
+            "{}",
+            rotor::report::synthetic_line(c)
+        );
+        assert!(
+            c.tracking_difference.abs() < 0.01,
+            "{}",
+            rotor::report::synthetic_line(c)
+        );
     }
     for c in &fitted[2..] {
-        assert!(c.correlation >= 0.99, "{}", c.line());
+        assert!(
+            c.correlation >= 0.99,
+            "{}",
+            rotor::report::synthetic_line(c)
+        );
         // Out of sample: within half a percent a year.
-        assert!(c.tracking_difference.abs() < 0.005, "{}", c.line());
+        assert!(
+            c.tracking_difference.abs() < 0.005,
+            "{}",
+            rotor::report::synthetic_line(c)
+        );
     }
     // The documented figure (README, "Synthetic leveraged funds").
     assert_eq!(fit.round(), 84.0, "fitted spread {fit}");

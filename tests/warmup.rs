@@ -277,7 +277,7 @@ fn sweeps_use_the_warmup_too() {
         let plan = rotor::plan::compile(&rotor::sweep::apply(&strategy, &sw.axes, v)).unwrap();
         let run = sim::run(&panel, &plan);
         assert_eq!(run.first_known, Some(0), "variant {v:?}");
-        let h = rotor::stats::headline(&panel, &run);
+        let h = rotor::stats::headline(&rotor::sim::record(&panel, &run));
         assert_eq!(
             rows[i].curve.final_equity, h.curve.final_equity,
             "variant {v:?}"

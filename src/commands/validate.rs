@@ -56,8 +56,8 @@ pub fn validate(paths: &[PathBuf], out: &mut dyn Write) -> Result<Status> {
                         .lines()
                         .map(String::from),
                 );
-                for c in &pr.panel.synthetic {
-                    lines.push(format!("  {}", c.line()));
+                for c in report::synthetic_checks(&pr.panel) {
+                    lines.push(format!("  {}", report::synthetic_line(&c)));
                 }
                 if !pr.plan.regimes.is_empty() {
                     let signals = crate::signal::eval_signals(&pr.plan, &pr.panel);

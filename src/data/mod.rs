@@ -71,8 +71,9 @@ pub struct Panel {
     pub dropped_dates: usize,
     /// Bars of history before `start` (the first bar of this panel).
     pub warmup: usize,
-    /// Each synthetic fund's check against its real fund, where both exist.
-    pub synthetic: Vec<synthetic::Check>,
+    /// Each spliced synthetic fund beside its real fund, where both exist (measured by
+    /// `stats::tracking`).
+    pub synthetic: Vec<synthetic::Overlap>,
     /// Doubts about the data (plausibility checks, [`plausible`]): printed as `warning:` lines.
     pub warnings: Vec<crate::error::Diagnostic>,
     /// The warm-up bars followed by this panel's bars (`None` when there is no warm-up); set
@@ -347,7 +348,7 @@ fn read_assets(
     strategy: &Strategy,
     cache: &mut FileCache,
     cash: Option<&Cash>,
-) -> Result<(Vec<AssetData>, Vec<synthetic::Check>)> {
+) -> Result<(Vec<AssetData>, Vec<synthetic::Overlap>)> {
     let mut out: Vec<Option<AssetData>> = Vec::new();
     for a in &strategy.assets {
         if a.synthetic.is_some() {
@@ -452,7 +453,7 @@ fn build_synthetic(
     syn: &crate::spec::Synthetic,
     under_spec: &AssetSpec,
     under: &AssetData,
-) -> Result<(AssetData, Option<synthetic::Check>)> {
+) -> Result<(AssetData, Option<synthetic::Overlap>)> {
     let (ud, ul) = own_levels(under_spec, &under.raw);
     // The first date from which cash is known (a rate published on or before it, or a
     // per-day return on the day after it).
@@ -521,7 +522,7 @@ fn build_synthetic(
             "the real fund starts on {}, before its synthetic history can ({}, the first date of the underlying `{}` with a known cash rate): a splice replaces the synthetic fund from the real one's first date, so it must start later",
             date::format(rd[0]), date::format(dates[0]), syn.underlying))));
     }
-    let check = synthetic::check(&a.name, syn, (dates, &levels), (&rd, &rl));
+    let check = synthetic::overlap(&a.name, syn, (dates, &levels), (&rd, &rl));
     // Synthetic up to the real fund's first date, the real fund's returns from it on.
     let k = dates.partition_point(|d| *d <= rd[0]);
     let at_splice = levels[k - 1];

@@ -126,7 +126,7 @@ struct StatsFile<'a> {
     strategy: &'a Strategy,
     inputs: &'a [crate::data::InputFile],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    synthetic: &'a [crate::data::synthetic::Check],
+    synthetic: Vec<crate::stats::tracking::Check>,
     calendar: Calendar,
     execution: ExecutionNote,
     conventions: Conventions,
@@ -158,11 +158,11 @@ pub fn build(panel: &Panel, runs: &Runs, held: regimes::Held) -> Report {
         stats::regime::compute(&held, &r, &panel.cash_ret[1..], &b)
     });
     Report {
-        strategy: stats::compute(panel, &runs.strategy, &runs.benchmarks),
+        strategy: crate::sim::statistics(panel, &runs.strategy, &runs.benchmarks),
         benchmarks: runs
             .benchmarks
             .iter()
-            .map(|(n, r)| (n.clone(), stats::compute(panel, r, &[])))
+            .map(|(n, r)| (n.clone(), crate::sim::statistics(panel, r, &[])))
             .collect(),
         regimes,
         held,
@@ -179,7 +179,7 @@ pub fn stats_json(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Repo
         },
         strategy,
         inputs: &panel.inputs,
-        synthetic: &panel.synthetic,
+        synthetic: synthetic_checks(panel),
         calendar: Calendar::of(panel, &runs.strategy),
         execution: ExecutionNote {
             fill: strategy.execution.fill,
@@ -191,8 +191,8 @@ pub fn stats_json(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Repo
             },
         },
         conventions: Conventions {
-            bars_per_year: crate::signal::BARS_PER_YEAR,
-            days_per_year_for_cagr: date::DAYS_PER_YEAR,
+            bars_per_year: crate::conventions::BARS_PER_YEAR,
+            days_per_year_for_cagr: crate::conventions::DAYS_PER_YEAR,
             stdev: "sample (n - 1)",
             excess_returns_over: "the strategy's cash series",
         },
@@ -420,6 +420,44 @@ pub fn write_outputs(
     })
 }
 
+/// Each spliced synthetic fund's check against its real fund (stats.json, the summary,
+/// `rotor validate`).
+pub fn synthetic_checks(panel: &Panel) -> Vec<crate::stats::tracking::Check> {
+    panel
+        .synthetic
+        .iter()
+        .map(|o| {
+            let s = &o.synthetic;
+            let fund = crate::stats::tracking::Fund {
+                asset: &o.asset,
+                underlying: &s.underlying,
+                leverage: s.leverage,
+                expense_bps: s.expense_bps,
+                spread_bps: s.spread_bps,
+            };
+            crate::stats::tracking::check(fund, &o.dates, &o.real, &o.rebuilt)
+        })
+        .collect()
+}
+
+/// A synthetic fund's check as one line for the terminal.
+pub fn synthetic_line(c: &crate::stats::tracking::Check) -> String {
+    format!(
+        "synthetic `{}` ({}x `{}`, expense {} bps, spread {} bps) against the real fund, {} to {} ({} days): correlation {:.4}, slope {:.3}, tracking difference {:+.2}% a year",
+        c.asset,
+        c.leverage,
+        c.underlying,
+        c.expense_bps,
+        c.spread_bps,
+        c.from,
+        c.to,
+        c.days,
+        c.correlation,
+        c.slope,
+        c.tracking_difference * 100.0
+    )
+}
+
 /// A fraction as a percentage with 2 decimals for the terminal, "n/a" when undefined.
 pub(crate) fn pct(v: f64) -> String {
     if v.is_finite() {
@@ -582,8 +620,8 @@ pub fn summary(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report)
         );
     }
     out.push_str(&warning_lines(strategy, panel));
-    for c in &panel.synthetic {
-        let _ = writeln!(out, "{}", c.line());
+    for c in synthetic_checks(panel) {
+        let _ = writeln!(out, "{}", synthetic_line(&c));
     }
     if runs.strategy.same_bar {
         out.push_str("WARNING: same-bar execution (fill = \"close\"): each decision is filled at the close it was computed from. Results are optimistic.\n");

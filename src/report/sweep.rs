@@ -275,7 +275,7 @@ pub fn summary_text(r: &SweepReport) -> String {
          (P[true Sharpe > {} a year, the best that {} unskilled trials would show])",
         fixed(h.probabilistic_sharpe, 3),
         fixed(h.deflated_sharpe, 3),
-        fixed(h.expected_max_sharpe * crate::signal::BARS_PER_YEAR.sqrt(), 3),
+        fixed(h.expected_max_sharpe * crate::conventions::BARS_PER_YEAR.sqrt(), 3),
         h.trials
     );
     s

@@ -10,8 +10,7 @@ use crate::plan::{AssetId, Node, Plan, RuleId, SignalId, Target};
 use crate::spec::Weighting;
 use std::borrow::Cow;
 
-/// Bars per year used to annualise volatility.
-pub const BARS_PER_YEAR: f64 = 252.0;
+use crate::conventions::BARS_PER_YEAR;
 
 /// Inputs to evaluation: the panel and the signals already computed.
 pub struct Ctx<'a> {

@@ -23,8 +23,6 @@ use crate::spec::{Fill, PeriodDay, RebalanceSpec, Schedule};
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub mod fast;
-
 /// One fill.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Trade {
@@ -40,23 +38,8 @@ pub struct Trade {
     pub slippage: f64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Totals {
-    pub commission: f64,
-    pub slippage: f64,
-    /// Interest earned on positive cash.
-    pub interest: f64,
-    /// Interest and spread paid on borrowed cash.
-    pub financing: f64,
-    /// Fees paid on short notional.
-    pub borrow_fees: f64,
-    /// Sum over fills of |notional| / equity at the fill (a full switch counts 2).
-    pub turnover: f64,
-    /// Number of fills.
-    pub fills: usize,
-    /// Bars that closed with any position.
-    pub invested_bars: usize,
-}
+/// What a run paid, earned and traded: the statistics' type, summed by the event loop.
+pub use crate::stats::Totals;
 
 /// Everything one run produces.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,21 +94,21 @@ pub fn schedule(dates: &[Date], r: &RebalanceSpec) -> Vec<bool> {
     }
 }
 
-struct Book {
+pub(crate) struct Book {
     ex: Execution,
     /// Keep the trade list (a sweep needs only the totals).
     record: bool,
     cash: f64,
-    qty: Vec<f64>,
+    pub(crate) qty: Vec<f64>,
     trades: Vec<Trade>,
-    totals: Totals,
+    pub(crate) totals: Totals,
     /// Scratch for [`post_trade_equity`]: values held, and which assets trade.
     held: Vec<f64>,
     trade: Vec<bool>,
 }
 
 impl Book {
-    fn new(ex: Execution, record: bool, cash: f64, k: usize) -> Book {
+    pub(crate) fn new(ex: Execution, record: bool, cash: f64, k: usize) -> Book {
         Book {
             ex,
             record,
@@ -333,7 +316,7 @@ fn borrow_fee(panel: &Panel, ex: &Execution, qty: &[f64], t: usize) -> f64 {
 
 /// Equity at the close of bar t: the same sum, in the same order, as `Book::rebalance` takes.
 #[inline(always)]
-fn mark(panel: &Panel, t: usize, cash: f64, qty: &[f64]) -> f64 {
+pub(crate) fn mark(panel: &Panel, t: usize, cash: f64, qty: &[f64]) -> f64 {
     cash + qty
         .iter()
         .zip(&panel.close)
@@ -354,11 +337,11 @@ fn fill_prices(panel: &Panel, fill: Fill, t: usize, prices: &mut [f64]) {
 
 /// Where the strategy stands between decisions.
 #[derive(Default)]
-struct Standing {
+pub(crate) struct Standing {
     /// Bar whose targets are to be filled (next open or close).
-    pending: Option<usize>,
+    pub(crate) pending: Option<usize>,
     /// Bar whose targets are held now.
-    held: Option<usize>,
+    pub(crate) held: Option<usize>,
     /// Bar of the last change of allocation (for `min_hold`).
     last_change: Option<usize>,
 }
@@ -413,27 +396,27 @@ impl Standing {
 /// The event loop's state between bars. The hot path keeps cash, the accruals and the invested
 /// flag here, out of `book` (the loop is latency bound); they are synced with `book` around the
 /// rare rebalances.
-struct Loop {
-    book: Book,
-    at: Standing,
+pub(crate) struct Loop {
+    pub(crate) book: Book,
+    pub(crate) at: Standing,
     /// Scratch: the reference prices of a fill.
     prices: Vec<f64>,
-    cash: f64,
+    pub(crate) cash: f64,
     acc: Accrued,
     /// Whether any position is held (as the last fill found): false means all cash.
-    invested: bool,
+    pub(crate) invested: bool,
 }
 
 /// What [`Loop::act`] did on a bar.
-struct Acted {
+pub(crate) struct Acted {
     /// The bar was a due decision bar.
-    due: bool,
+    pub(crate) due: bool,
     /// A fill was made (the holdings may have changed).
-    filled: bool,
+    pub(crate) filled: bool,
 }
 
 impl Loop {
-    fn new(plan: &Plan, book: Book) -> Loop {
+    pub(crate) fn new(plan: &Plan, book: Book) -> Loop {
         Loop {
             prices: vec![0.0; plan.n_assets],
             cash: book.cash,
@@ -446,7 +429,7 @@ impl Loop {
 
     /// Step 1 of bar t > 0: the cash accrual and the borrow fee.
     #[inline(always)]
-    fn carry(&mut self, panel: &Panel, ex: &Execution, t: usize) {
+    pub(crate) fn carry(&mut self, panel: &Panel, ex: &Execution, t: usize) {
         accrue(panel, ex, t, &mut self.cash, &mut self.acc);
         if ex.borrow_fee > 0.0 {
             let fee = borrow_fee(panel, ex, &self.book.qty, t);
@@ -456,9 +439,9 @@ impl Loop {
     }
 
     /// Steps 1 to 4 of bar t (accrual and borrow fee, the pending fill, the decision): all but
-    /// the mark. Shared by [`simulate_with`] and [`fast::headline`].
+    /// the mark. Shared by [`simulate_with`] and the sweep's `fast::headline`.
     #[inline(always)]
-    fn act(
+    pub(crate) fn act(
         &mut self,
         panel: &Panel,
         plan: &Plan,
@@ -646,35 +629,29 @@ fn quiet_bars(
     t
 }
 
-/// One variant of a sweep, ready to run: its plan, its group's decisions and decision
-/// calendar, the schedule of its rebalance spec.
-pub struct Lean<'a> {
-    pub panel: &'a Panel,
-    pub plan: &'a Plan,
-    pub decisions: &'a Decisions,
-    pub scheduled: &'a [bool],
-    pub calendar: &'a fast::Calendar,
+/// A run on its panel as the statistics read it (the adapter from the simulator to `stats`).
+pub fn record<'a>(panel: &'a Panel, run: &'a RunResult) -> crate::stats::Record<'a> {
+    crate::stats::Record {
+        dates: &panel.dates,
+        cash_ret: &panel.cash_ret,
+        equity: &run.equity,
+        weights: &run.weights,
+        assets: &panel.asset_names,
+        totals: &run.totals,
+    }
 }
 
-impl Lean<'_> {
-    /// The lean run: equity and totals (what walk-forward windows read).
-    pub fn run(&self) -> RunResult {
-        simulate_with(self.panel, self.plan, self.decisions, self.scheduled, false)
-    }
-
-    /// The headline metrics, computed holding period by holding period ([`fast`]); the lean
-    /// run and [`crate::stats::headline`] when the fast path declines.
-    pub fn headline(&self, tracks: &fast::Tracks) -> crate::stats::Headline {
-        fast::headline(
-            self.panel,
-            self.plan,
-            self.decisions,
-            self.scheduled,
-            self.calendar,
-            tracks,
-        )
-        .unwrap_or_else(|| crate::stats::headline(self.panel, &self.run()))
-    }
+/// All statistics of a run on its panel, against `benchmarks` (runs on the same panel).
+pub fn statistics(
+    panel: &Panel,
+    run: &RunResult,
+    benchmarks: &[(String, RunResult)],
+) -> crate::stats::Stats {
+    let curves: Vec<(&str, &[f64])> = benchmarks
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.equity.as_slice()))
+        .collect();
+    crate::stats::compute(&record(panel, run), &curves)
 }
 
 /// Evaluates signals and rules (on the history, warm-up included), then simulates the run's

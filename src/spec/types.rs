@@ -131,7 +131,7 @@ impl Default for CashSpec {
     fn default() -> Self {
         CashSpec {
             rate: None,
-            day_count: 360,
+            day_count: crate::conventions::CASH_DAY_COUNT,
             financing_spread_bps: 0.0,
             borrow_fee_bps: 0.0,
         }

@@ -10,7 +10,7 @@
 use super::bootstrap::replicate_rng;
 use super::probability::{moments, psr};
 use super::returns::{mean, quantile, stdev};
-use crate::signal::BARS_PER_YEAR;
+use crate::conventions::BARS_PER_YEAR;
 use rayon::prelude::*;
 use serde::Serialize;
 

@@ -14,6 +14,7 @@ pub mod regime;
 pub mod relative;
 pub mod returns;
 pub mod rolling;
+pub mod tracking;
 
 pub use metric::Metric;
 
@@ -23,10 +24,46 @@ pub fn f64_or_nan<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Erro
     Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
-use crate::data::Panel;
 use crate::date::{self, Date};
-use crate::sim::RunResult;
 use serde::Serialize;
+
+/// A run as its statistics read it: plain slices and totals, whoever produced them (the
+/// simulator's adapter is `sim::record`). `stats` imports nothing above the date type and the
+/// conventions.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    /// The calendar, one date a bar.
+    pub dates: &'a [Date],
+    /// What cash earned over each bar (bar 0's value is not used): the reference of excess
+    /// returns.
+    pub cash_ret: &'a [f64],
+    /// Equity at each close.
+    pub equity: &'a [f64],
+    /// `weights[t * assets.len() + a]` at the close of bar t.
+    pub weights: &'a [f64],
+    /// The traded assets' names, in the order of `weights`.
+    pub assets: &'a [String],
+    pub totals: &'a Totals,
+}
+
+/// What a run paid, earned and traded, summed over its bars.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Totals {
+    pub commission: f64,
+    pub slippage: f64,
+    /// Interest earned on positive cash.
+    pub interest: f64,
+    /// Interest and spread paid on borrowed cash.
+    pub financing: f64,
+    /// Fees paid on short notional.
+    pub borrow_fees: f64,
+    /// Sum over fills of |notional| / equity at the fill (a full switch counts 2).
+    pub turnover: f64,
+    /// Number of fills.
+    pub fills: usize,
+    /// Bars that closed with any position.
+    pub invested_bars: usize,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Dated {
@@ -190,13 +227,13 @@ fn extreme(list: &[periods::PeriodReturn], best: bool) -> Option<Dated> {
 }
 
 /// Years between the first and last bar, by the calendar: days / 365.25.
-pub fn years(panel: &Panel) -> f64 {
-    date::years_between(panel.dates[0], panel.dates[panel.len() - 1])
+pub fn years(dates: &[Date]) -> f64 {
+    crate::conventions::years_between(dates[0], dates[dates.len() - 1])
 }
 
 /// The headline metrics of a run: what a sweep keeps per variant. Computed from the equity
 /// curve and the run's totals only, by the same code as the full statistics; a sweep computes
-/// the same numbers holding period by holding period ([`crate::sim::fast`], to 1e-12).
+/// the same numbers holding period by holding period ([`crate::sweep::fast`], to 1e-12).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Headline {
     #[serde(flatten)]
@@ -331,7 +368,7 @@ pub fn curve(equity: &[f64], rf: &[f64], years: f64) -> Curve {
 /// of returns `m`, the mean excess return, the sums of squared deviations of the returns and
 /// of the excess returns, the sum of squared negative excess returns, the deepest drawdown and
 /// the sum of squared drawdowns. [`curve`] computes them from an equity curve; the sweep's
-/// per-holding-period engine ([`crate::sim::fast`]) from prefix sums.
+/// per-holding-period engine ([`crate::sweep::fast`]) from prefix sums.
 pub(crate) struct CurveSums {
     pub first: f64,
     pub last: f64,
@@ -359,7 +396,7 @@ pub(crate) fn finish_curve(years: f64, c: CurveSums) -> Curve {
         mdd,
         ulcer,
     } = c;
-    let annual = crate::signal::BARS_PER_YEAR.sqrt();
+    let annual = crate::conventions::BARS_PER_YEAR.sqrt();
     let (sd_r, sd_x) = if n > 2 {
         ((ss_r / (m - 1.0)).sqrt(), (ss_x / (m - 1.0)).sqrt())
     } else {
@@ -383,11 +420,11 @@ pub(crate) fn finish_curve(years: f64, c: CurveSums) -> Curve {
     }
 }
 
-pub fn headline(panel: &Panel, run: &RunResult) -> Headline {
-    let years = years(panel);
-    let t = &run.totals;
+pub fn headline(run: &Record) -> Headline {
+    let years = years(run.dates);
+    let t = run.totals;
     Headline {
-        curve: curve(&run.equity, &panel.cash_ret[1..], years),
+        curve: curve(run.equity, &run.cash_ret[1..], years),
         trades: t.fills,
         annual_turnover: t.turnover / years,
         total_costs: t.commission + t.slippage,
@@ -395,13 +432,14 @@ pub fn headline(panel: &Panel, run: &RunResult) -> Headline {
     }
 }
 
-/// All statistics of a run; `benchmarks` are the runs to compare against.
-pub fn compute(panel: &Panel, run: &RunResult, benchmarks: &[(String, RunResult)]) -> Stats {
-    let eq = &run.equity;
-    let dates = &panel.dates;
+/// All statistics of a run; `benchmarks` are the equity curves to compare against, by name, on
+/// the run's calendar.
+pub fn compute(run: &Record, benchmarks: &[(&str, &[f64])]) -> Stats {
+    let eq = run.equity;
+    let dates = run.dates;
     let r = returns::simple_returns(eq);
-    let rf = &panel.cash_ret[1..];
-    let years = years(panel);
+    let rf = &run.cash_ret[1..];
+    let years = years(dates);
     let mdd = drawdown::max_drawdown(eq);
     let (bi, wi) = r.iter().enumerate().fold((0, 0), |(b, w), (i, v)| {
         (if *v > r[b] { i } else { b }, if *v < r[w] { i } else { w })
@@ -409,20 +447,20 @@ pub fn compute(panel: &Panel, run: &RunResult, benchmarks: &[(String, RunResult)
     let monthly = periods::monthly(eq, dates);
     let monthly_rets: Vec<f64> = monthly.iter().map(|p| p.ret).collect();
     let yearly = periods::yearly(eq, dates);
-    let k = run.n_assets;
-    let n = panel.len();
+    let k = run.assets.len();
+    let n = dates.len();
     let holdings = (0..k)
         .map(|a| {
             let held = (0..n).filter(|t| run.weights[t * k + a] != 0.0).count();
             Holding {
-                asset: panel.asset_names[a].clone(),
+                asset: run.assets[a].clone(),
                 time: held as f64 / n as f64,
                 average_weight: (0..n).map(|t| run.weights[t * k + a]).sum::<f64>() / n as f64,
             }
         })
         .collect();
-    let h = headline(panel, run);
-    let t = &run.totals;
+    let h = headline(run);
+    let t = run.totals;
     Stats {
         start: date::format(dates[0]),
         end: date::format(dates[n - 1]),
@@ -470,13 +508,13 @@ pub fn compute(panel: &Panel, run: &RunResult, benchmarks: &[(String, RunResult)
         borrow_fees: t.borrow_fees,
         relative: benchmarks
             .iter()
-            .map(|(name, b)| relative::relative(name, &r, &returns::simple_returns(&b.equity), rf))
+            .map(|(name, b)| relative::relative(name, &r, &returns::simple_returns(b), rf))
             .collect(),
         drawdowns: drawdown::worst(eq, dates, 10),
         daily_distribution: distribution::of(&r),
         monthly_distribution: distribution::of(&monthly_rets),
         confidence: confidence::bootstrap(&r, rf, years, (h.curve.sharpe, h.curve.cagr)),
-        allocation: allocation(&run.weights, k, dates),
+        allocation: allocation(run.weights, k, dates),
     }
 }
 

@@ -15,7 +15,7 @@ use super::bootstrap::{block_indices, replicate_rng};
 use super::confidence::{percentile_interval, Interval, Settings, BLOCK, SAMPLES, SEED};
 use super::drawdown::max_drawdown;
 use super::returns::{annual_volatility, sharpe};
-use crate::signal::BARS_PER_YEAR;
+use crate::conventions::BARS_PER_YEAR;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 

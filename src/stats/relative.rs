@@ -2,7 +2,7 @@
 //! and the cash return rf of each bar. Annualisation uses 252 bars per year.
 
 use super::returns::{mean, stdev};
-use crate::signal::BARS_PER_YEAR;
+use crate::conventions::BARS_PER_YEAR;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]

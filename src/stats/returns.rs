@@ -4,7 +4,7 @@
 //! for t = 1..n-1; annualisation uses 252 bars per year for volatility-type numbers and
 //! calendar time (days / 365.25) for compound growth; standard deviations are sample (n - 1).
 
-use crate::signal::BARS_PER_YEAR;
+use crate::conventions::BARS_PER_YEAR;
 
 /// The smallest deviation of daily returns that is not rounding residue: 16 x f64::EPSILON
 /// (3.6e-15 a bar, 5.6e-14 a year annualised).

@@ -2,7 +2,7 @@
 //! ending at bar t, the return, the annualised volatility and Sharpe ratio, and the beta to a
 //! benchmark. Value t is unknown (NaN) until the window is full (t >= w).
 
-use crate::signal::BARS_PER_YEAR;
+use crate::conventions::BARS_PER_YEAR;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rolling {

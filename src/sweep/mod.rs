@@ -13,6 +13,7 @@
 //!   variant order, so files are byte-identical whatever the number of threads.
 
 pub mod collect;
+pub mod fast;
 pub mod honest;
 pub mod path;
 pub mod shard;
@@ -614,7 +615,7 @@ pub fn stream(
     progress: &(dyn Fn() + Sync),
     sink: &mut Sink,
 ) -> Result<()> {
-    let tracks = sim::fast::Tracks::new(panel);
+    let tracks = fast::Tracks::new(panel);
     let mut chunk = Vec::with_capacity(CHUNK);
     loop {
         chunk.clear();
@@ -637,7 +638,7 @@ pub fn for_each_variant<T: Send>(
     panel: &Panel,
     sweep: &Sweep,
     ids: &[usize],
-    f: &(dyn Fn(usize, &sim::Lean) -> T + Sync),
+    f: &(dyn Fn(usize, &fast::Lean) -> T + Sync),
 ) -> Result<Vec<T>> {
     // Group variants by their signal parameters: one signal evaluation per group.
     let signal_axes: Vec<usize> = (0..sweep.axes.len())
@@ -667,7 +668,7 @@ pub fn for_each_variant<T: Send>(
                 (all, None)
             } else {
                 let d = signal::decide_at(&plan, panel, &shared_at);
-                let c = sim::fast::Calendar::new(&d, &shared_at);
+                let c = fast::Calendar::new(&d, &shared_at);
                 (d, Some(c))
             };
             Ok(members
@@ -686,11 +687,11 @@ pub fn for_each_variant<T: Send>(
                             None => {
                                 let sched = sim::schedule(&panel.dates, &vplan.rebalance);
                                 let bars = sim::scheduled_bars(&sched);
-                                own = (sim::fast::Calendar::new(&decisions, &bars), sched);
+                                own = (fast::Calendar::new(&decisions, &bars), sched);
                                 (&own.1[..], &own.0)
                             }
                         };
-                        let lean = sim::Lean {
+                        let lean = fast::Lean {
                             panel,
                             plan: vplan,
                             decisions: &decisions,
@@ -846,7 +847,7 @@ pub fn honesty(
         .map(|(a, b)| a - b)
         .collect();
     let (skew, kurt) = honest::moments(&ex);
-    let per_bar = |sharpe: &f64| sharpe / signal::BARS_PER_YEAR.sqrt();
+    let per_bar = |sharpe: &f64| sharpe / crate::conventions::BARS_PER_YEAR.sqrt();
     let srs: Vec<f64> = sharpes
         .iter()
         .map(per_bar)

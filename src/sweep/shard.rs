@@ -135,7 +135,7 @@ pub fn from_env(
         if n != first.count {
             return Err(format!(
                 "--shard-count {n} conflicts with {first_name}, which says {}",
-                crate::report::count(first.count, "shard", "shards")
+                crate::error::count(first.count, "shard", "shards")
             ));
         }
     }
@@ -213,7 +213,7 @@ pub fn read(dir: &Path) -> Result<Read> {
             ),
         )));
     }
-    let manifest: Manifest = crate::report::html::read_typed(&mpath)?;
+    let manifest: Manifest = crate::error::read_json(&mpath)?;
     if manifest.schema != SCHEMA {
         return Err(Error::input(
             Diagnostic::new(

@@ -174,7 +174,7 @@ pub struct WalkForward {
 /// Curve metrics of equity[a..b] (the first value is the base), with the cash returns of the
 /// bars after it.
 fn slice_curve(panel: &Panel, equity: &[f64], r: Range<usize>) -> Curve {
-    let years = date::years_between(panel.dates[r.start], panel.dates[r.end - 1]);
+    let years = crate::conventions::years_between(panel.dates[r.start], panel.dates[r.end - 1]);
     stats::curve(
         &equity[r.clone()],
         &panel.cash_ret[r.start + 1..r.end],
@@ -272,7 +272,7 @@ pub fn run(
             test_metric: per_variant[best][k].1,
         });
     }
-    let years = date::years_between(dates[0], dates[dates.len() - 1]);
+    let years = crate::conventions::years_between(dates[0], dates[dates.len() - 1]);
     let oos = stats::curve(&equity, &cash[1..], years);
     let is_mean = stats::returns::mean(&results.iter().map(|r| r.train_metric).collect::<Vec<_>>());
     let oos_mean = stats::returns::mean(&results.iter().map(|r| r.test_metric).collect::<Vec<_>>());

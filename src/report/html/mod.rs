@@ -53,15 +53,7 @@ pub fn write(dir: &Path) -> Result<()> {
     super::write_file(dir, FILE, &render(dir)?)
 }
 
-/// A JSON file of an output folder, typed (or a `serde_json::Value`).
-pub(crate) fn read_typed<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = crate::error::read_text(path, "result file")?;
-    serde_json::from_str(&text).map_err(|e| {
-        Error::input(
-            Diagnostic::new(path, format!("not the file rotor wrote: {e}")).line(e.line().max(1)),
-        )
-    })
-}
+pub(crate) use crate::error::read_json as read_typed;
 
 /// A CSV file of an output folder, read with the data layer's reader and checks.
 pub(crate) struct Csv {

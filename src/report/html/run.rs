@@ -37,7 +37,7 @@ struct StatsFile {
     strategy: serde_json::Value,
     inputs: Vec<InputFile>,
     #[serde(default)]
-    synthetic: Vec<crate::data::synthetic::Check>,
+    synthetic: Vec<crate::stats::tracking::Check>,
     calendar: Calendar,
     execution: Execution,
     metrics: Stats,
@@ -254,7 +254,7 @@ fn header(r: &Run, name: &str) -> Markup {
                 dt { "Cash rate" } dd { (cash) }
                 dt { "Costs" } dd { (costs) }
                 @for c in &r.stats.synthetic {
-                    dt { "Synthetic " (c.asset) } dd { (c.line()) }
+                    dt { "Synthetic " (c.asset) } dd { (crate::report::synthetic_line(c)) }
                 }
                 dt { "Engine" } dd { "rotor " (r.stats.engine.version) }
             }

@@ -103,7 +103,7 @@ pub fn render_sweep(s: &Value) -> Result<Markup> {
                 dt { "Trials" } dd { (h["trials"]) }
             }
             p { "The probabilistic Sharpe ratio is the probability that the winner's true Sharpe ratio is above zero, given how many returns it has and their skew and kurtosis." }
-            p { "The deflated Sharpe ratio is the same probability against the Sharpe ratio that the best of " (h["trials"]) " strategies with no skill would show by luck (" (fixed(f(&h["expected_max_sharpe"]) * crate::signal::BARS_PER_YEAR.sqrt(), 3)) " a year here): below 0.95, the winner may just be the luckiest variant." }
+            p { "The deflated Sharpe ratio is the same probability against the Sharpe ratio that the best of " (h["trials"]) " strategies with no skill would show by luck (" (fixed(f(&h["expected_max_sharpe"]) * crate::conventions::BARS_PER_YEAR.sqrt(), 3)) " a year here): below 0.95, the winner may just be the luckiest variant." }
         }))
     };
     Ok(page(&format!("{name}: rotor sweep report"), body))

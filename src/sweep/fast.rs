@@ -1,6 +1,6 @@
 //! A sweep variant's headline metrics, computed holding period by holding period.
 //!
-//! The event loop ([`super::simulate_with`]) marks every bar and [`crate::stats::curve`] then
+//! The event loop ([`crate::sim::simulate_with`]) marks every bar and [`crate::stats::curve`] then
 //! reads the whole equity curve twice: O(bars) per variant. But between two fills a portfolio
 //! that holds one asset alone (all its equity in it, no cash but rounding residue) earns exactly
 //! that asset's returns, bar after bar, whatever the variant. So everything a headline metric
@@ -25,12 +25,12 @@
 //! are marked bar by bar as before. Sums are kept in double-double
 //! arithmetic, so the metrics equal those of the plain run to about 1e-14 relative, not bit
 //! for bit (`docs/sweep.md`). A run whose equity stops being positive and finite takes the
-//! plain path ([`super::simulate_with`] and [`crate::stats::curve`]).
+//! plain path ([`crate::sim::simulate_with`] and [`crate::stats::curve`]).
 
-use super::{mark, Book, Loop};
 use crate::data::Panel;
 use crate::plan::Plan;
 use crate::signal::Decisions;
+use crate::sim::{mark, simulate_with, Book, Loop, RunResult};
 use crate::stats::{self, CurveSums, Headline};
 
 /// A number held as an unevaluated sum `hi + lo` (double-double): sums of thousands of terms,
@@ -555,6 +555,37 @@ fn alone(book: &Book, cash: f64, e: f64, target: &[f64], tracks: &Tracks) -> Opt
     (all_in && cash.abs() <= 1e-12 * e && tracks.assets[a].is_some()).then_some(a)
 }
 
+/// One variant of a sweep, ready to run: its plan, its group's decisions and decision
+/// calendar, the schedule of its rebalance spec.
+pub struct Lean<'a> {
+    pub panel: &'a Panel,
+    pub plan: &'a Plan,
+    pub decisions: &'a Decisions,
+    pub scheduled: &'a [bool],
+    pub calendar: &'a Calendar,
+}
+
+impl Lean<'_> {
+    /// The lean run: equity and totals (what walk-forward windows read).
+    pub fn run(&self) -> RunResult {
+        simulate_with(self.panel, self.plan, self.decisions, self.scheduled, false)
+    }
+
+    /// The headline metrics, computed holding period by holding period ([`headline`]); the lean
+    /// run and [`crate::stats::headline`] when the fast path declines.
+    pub fn headline(&self, tracks: &Tracks) -> crate::stats::Headline {
+        headline(
+            self.panel,
+            self.plan,
+            self.decisions,
+            self.scheduled,
+            self.calendar,
+            tracks,
+        )
+        .unwrap_or_else(|| crate::stats::headline(&crate::sim::record(self.panel, &self.run())))
+    }
+}
+
 /// The headline metrics of a lean run of `plan`, or `None` when its equity stops being
 /// positive and finite (then the plain path gives them).
 pub fn headline(
@@ -638,7 +669,7 @@ pub fn headline(
     if tally.bad || n < 2 {
         return None;
     }
-    let years = stats::years(panel);
+    let years = stats::years(&panel.dates);
     let tot = &st.book.totals;
     Some(Headline {
         curve: tally.finish(years),
@@ -647,4 +678,163 @@ pub fn headline(
         total_costs: tot.commission + tot.slippage,
         time_in_market: tot.invested_bars as f64 / n as f64,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The building blocks against naive versions: double-double sums against exact integer
+    //! arithmetic, the sparse table against a scan of every range, `Next` against a search.
+    use super::*;
+
+    /// A deterministic sequence in [0, 1).
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self) -> f64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// Values that are whole multiples of 2^-30 below 2^22 in magnitude, so any sum or product
+    /// of a few thousand of them is an exact integer in units of 2^-60 (an i128).
+    fn grid(rng: &mut Lcg) -> (f64, i128) {
+        let units = ((rng.next() - 0.5) * 2f64.powi(52)).round() as i64;
+        (units as f64 / 2f64.powi(30), units as i128)
+    }
+
+    /// An `f64` as a whole number of 2^-60 units (it must be one).
+    fn exact(x: f64) -> i128 {
+        let scaled = x * 2f64.powi(60);
+        assert_eq!(scaled.fract(), 0.0, "{x} is not on the grid");
+        scaled as i128
+    }
+
+    /// Any `f64` in 2^-60 units, rounded to a whole unit (for values that may be off the grid).
+    fn exact_or_round(x: f64) -> i128 {
+        (x * 2f64.powi(60)).round() as i128
+    }
+
+    #[test]
+    fn two_sum_and_two_prod_are_exact() {
+        let mut rng = Lcg(1);
+        for _ in 0..10_000 {
+            let ((a, ua), (b, ub)) = (grid(&mut rng), grid(&mut rng));
+            let (s, e) = two_sum(a, b);
+            assert_eq!(exact(s) + exact(e), (ua + ub) << 30);
+            let (s, e) = quick_two_sum(a.abs().max(b.abs()), a.abs().min(b.abs()));
+            assert_eq!(
+                exact(s) + exact(e),
+                (ua.abs().max(ub.abs()) + ua.abs().min(ub.abs())) << 30
+            );
+            let (p, e) = two_prod(a, b);
+            assert_eq!(exact(p) + exact(e), ua * ub);
+            // A plain product rounds: the error term is what it lost.
+            assert_eq!(exact(a * b), ua * ub - exact(e));
+        }
+    }
+
+    /// Prefix sums of 5,000 terms in double-double are the exact sums (to the last unit), and
+    /// their differences (what a holding period reads) are the exact range sums correctly
+    /// rounded, where plain prefix sums are off by many units.
+    #[test]
+    fn double_double_prefix_sums_are_exact_where_plain_ones_are_not() {
+        let mut rng = Lcg(7);
+        let n = 5_000;
+        // Terms of very different sizes (multiples of 2^-40 up to 2^31), like returns beside
+        // a large level: every prefix sum needs about 84 bits, within a double-double's 106.
+        let terms: Vec<f64> = (0..n)
+            .map(|i| {
+                let (x, _) = grid(&mut rng);
+                if i % 3 == 0 {
+                    x * 1024.0
+                } else {
+                    x / 1024.0
+                }
+            })
+            .collect();
+        let mut dd = vec![Dd::ZERO];
+        let mut plain = vec![0.0];
+        let mut truth = vec![0i128];
+        for &x in &terms {
+            dd.push(dd[dd.len() - 1].add(x));
+            plain.push(plain[plain.len() - 1] + x);
+            truth.push(truth[truth.len() - 1] + exact(x));
+        }
+        // The plain prefix sums' worst error, in units of the last place of the range's sum.
+        let mut plain_worst = 0i128;
+        for (u, v) in [(0, n), (1, 2), (17, 4_000), (2_500, 2_501), (999, 4_999)] {
+            let want = truth[v] - truth[u];
+            // The correctly rounded f64 of the exact difference, in units.
+            let rounded = exact_or_round((want as f64) / 2f64.powi(60));
+            let got = exact_or_round(dd[v].diff(dd[u]));
+            let ulp = exact_or_round(((want as f64) / 2f64.powi(60)).abs() * f64::EPSILON).max(1);
+            assert!(
+                (got - rounded).abs() <= ulp,
+                "[{u}, {v}): {got} vs {rounded}"
+            );
+            plain_worst = plain_worst.max((exact_or_round(plain[v] - plain[u]) - want).abs() / ulp);
+            // The whole prefix sum is exact: hi + lo carries every bit.
+            assert_eq!(exact(dd[v].hi) + exact(dd[v].lo), truth[v]);
+        }
+        assert!(
+            plain_worst > 1_000,
+            "plain prefix sums off by {plain_worst} units"
+        );
+        // plus, minus and times against the same integers.
+        let (a, b) = (dd[n / 2], dd[n]);
+        assert_eq!(
+            exact(a.plus(b).hi) + exact(a.plus(b).lo),
+            truth[n / 2] + truth[n]
+        );
+        assert_eq!(
+            exact(b.minus(a).hi) + exact(b.minus(a).lo),
+            truth[n] - truth[n / 2]
+        );
+        let small = Dd::ZERO.add(3.0 / 1024.0).add(5.0 / 2f64.powi(30));
+        let t = small.times(1.5);
+        assert_eq!(
+            exact(t.hi) + exact(t.lo),
+            (exact(3.0 / 1024.0) + exact(5.0 / 2f64.powi(30))) * 3 / 2
+        );
+    }
+
+    #[test]
+    fn sparse_table_finds_the_first_best_of_every_range() {
+        let mut rng = Lcg(3);
+        for n in [1usize, 2, 3, 7, 64, 65, 200] {
+            // Few distinct values, so ties are common.
+            let c: Vec<f64> = (0..n).map(|_| (rng.next() * 6.0).floor()).collect();
+            for max in [true, false] {
+                let table = Table::new(&c, max);
+                for u in 0..n {
+                    for v in u..n {
+                        let mut best = u;
+                        for t in u..=v {
+                            if (max && c[t] > c[best]) || (!max && c[t] < c[best]) {
+                                best = t;
+                            }
+                        }
+                        assert_eq!(table.query(&c, u, v), best, "n {n}, max {max}, [{u}, {v}]");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn next_is_the_first_listed_bar_at_or_after() {
+        let at: Vec<u32> = vec![2, 3, 9, 20];
+        let mut next = Next::new(&at, 30);
+        for t in 0..30 {
+            let want = at
+                .iter()
+                .map(|&s| s as usize)
+                .find(|&s| s >= t)
+                .unwrap_or(30);
+            assert_eq!(next.from(t), want, "t {t}");
+        }
+    }
 }
