@@ -1,11 +1,11 @@
 //! A TOML document as a tree of values that each keep their byte span.
 //!
-//! serde + toml parse the file; every value, at every depth, is wrapped in
-//! [`serde_spanned::Spanned`] so that validation, which runs after parsing, can still point at the
-//! line the user wrote (the approach ruff takes with `toml::Spanned`). Keys keep their file order.
+//! `toml_edit` (the parser under `toml`) parses the file into a document that keeps every key's
+//! and value's byte range (its public `span()`); that document becomes a tree whose every
+//! value, at every depth, is a [`toml::Spanned`], so that validation, which runs after parsing,
+//! can still point at the line the user wrote (the approach ruff takes with `toml::Spanned`).
+//! Keys keep their file order.
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use std::fmt;
 use std::ops::Range;
 use toml::Spanned;
 
@@ -40,187 +40,89 @@ impl Value {
     }
 }
 
-/// The name toml uses to hand a datetime through serde.
-const DATETIME_FIELD: &str = "$__toml_private_datetime";
-
-// The protocol between toml and serde_spanned (serde_spanned 0.6 `__unstable`): a spanned value
-// is a struct with these fields. Keys are read through it so that a key with no span (the
-// datetime marker above) can be read too.
-const SPANNED: &str = "$__serde_spanned_private_Spanned";
-const START: &str = "$__serde_spanned_private_start";
-const END: &str = "$__serde_spanned_private_end";
-const VALUE: &str = "$__serde_spanned_private_value";
-
-/// A table key with its span (an empty span when the deserializer has none).
-struct Key(Spanned<String>);
-
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct K;
-        impl<'de> Visitor<'de> for K {
-            type Value = Key;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Key, E> {
-                Ok(Key(Spanned::new(0..0, v.to_owned())))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Key, A::Error> {
-                let (mut start, mut end, mut value) = (0usize, 0usize, None);
-                while let Some(field) = map.next_key::<String>()? {
-                    match field.as_str() {
-                        START => start = map.next_value()?,
-                        END => end = map.next_value()?,
-                        VALUE => value = Some(map.next_value::<String>()?),
-                        _ => return Err(de::Error::custom("unexpected field in a spanned key")),
-                    }
-                }
-                let value =
-                    value.ok_or_else(|| de::Error::custom("a spanned key without its value"))?;
-                Ok(Key(Spanned::new(start..end, value)))
-            }
-        }
-        deserializer.deserialize_struct(SPANNED, &[START, END, VALUE], K)
-    }
-}
-
-impl<'de> Deserialize<'de> for Value {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Value;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a TOML value")
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-                Ok(Value::Boolean(v))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-                Ok(Value::Integer(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-                i64::try_from(v)
-                    .map(Value::Integer)
-                    .map_err(|_| E::custom("integer out of range"))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-                Ok(Value::Float(v))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-                Ok(Value::String(v.to_owned()))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Value, E> {
-                Ok(Value::String(v))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
-                seq_value(seq)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-                let first = map.next_key::<Key>()?;
-                table_value(first, map)
-            }
-        }
-        deserializer.deserialize_any(V)
-    }
-}
-
 /// A table's entries, keys and values spanned, in file order.
 pub type Entries = Vec<(Spanned<String>, Node)>;
 
-fn seq_value<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Value, A::Error> {
-    let mut items = Vec::new();
-    while let Some(SpannedValue(item)) = seq.next_element::<SpannedValue>()? {
-        items.push(item);
-    }
-    Ok(Value::Array(items))
+/// A value's span, or an empty one where the parser has none (the implicit table of a dotted
+/// key such as `params.fast = ...`, or of `[a.b]` for `a`).
+fn spanned<T>(span: Option<Range<usize>>, v: T) -> Spanned<T> {
+    Spanned::new(span.unwrap_or(0..0), v)
 }
 
-/// The rest of a map whose first key has been read: a datetime or a table.
-fn table_value<'de, A: MapAccess<'de>>(first: Option<Key>, mut map: A) -> Result<Value, A::Error> {
-    let mut entries: Vec<(Spanned<String>, Node)> = Vec::new();
-    let mut key = first;
-    while let Some(Key(k)) = key {
-        if k.get_ref() == DATETIME_FIELD {
-            let text: String = map.next_value::<String>()?;
-            return Ok(Value::Datetime(text));
-        }
-        let SpannedValue(value) = map.next_value::<SpannedValue>()?;
-        entries.push((k, value));
-        key = map.next_key::<Key>()?;
+fn item(i: &toml_edit::Item) -> Node {
+    use toml_edit::Item;
+    match i {
+        Item::Value(v) => value(v),
+        Item::Table(t) => spanned(t.span(), Value::Table(table(t.iter(), |k| t.key(k)))),
+        Item::ArrayOfTables(a) => spanned(
+            a.span(),
+            Value::Array(
+                a.iter()
+                    .map(|t| spanned(t.span(), Value::Table(table(t.iter(), |k| t.key(k)))))
+                    .collect(),
+            ),
+        ),
+        // Not produced by parsing.
+        Item::None => spanned(None, Value::Table(vec![])),
     }
-    Ok(Value::Table(entries))
 }
 
-/// A value with its span when the deserializer has one. Unlike `serde_spanned::Spanned`, it
-/// also accepts a value without a span (the implicit table of a dotted key such as
-/// `params.fast = ...` has none), which then gets an empty span.
-struct SpannedValue(Node);
+fn value(v: &toml_edit::Value) -> Node {
+    use toml_edit::Value as V;
+    let inner = match v {
+        V::String(s) => Value::String(s.value().clone()),
+        V::Integer(i) => Value::Integer(*i.value()),
+        V::Float(f) => Value::Float(*f.value()),
+        V::Boolean(b) => Value::Boolean(*b.value()),
+        V::Datetime(d) => Value::Datetime(d.value().to_string()),
+        V::Array(a) => Value::Array(a.iter().map(value).collect()),
+        V::InlineTable(t) => Value::Table(table(t.iter(), |k| t.key(k))),
+    };
+    spanned(v.span(), inner)
+}
 
-impl<'de> Deserialize<'de> for SpannedValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct S;
-        fn plain(v: Value) -> SpannedValue {
-            SpannedValue(Spanned::new(0..0, v))
-        }
-        impl<'de> Visitor<'de> for S {
-            type Value = SpannedValue;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a TOML value")
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<SpannedValue, E> {
-                Ok(plain(Value::Boolean(v)))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<SpannedValue, E> {
-                Ok(plain(Value::Integer(v)))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<SpannedValue, E> {
-                i64::try_from(v)
-                    .map(|i| plain(Value::Integer(i)))
-                    .map_err(|_| E::custom("integer out of range"))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<SpannedValue, E> {
-                Ok(plain(Value::Float(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<SpannedValue, E> {
-                Ok(plain(Value::String(v.to_owned())))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<SpannedValue, A::Error> {
-                seq_value(seq).map(plain)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SpannedValue, A::Error> {
-                let first = map.next_key::<Key>()?;
-                if first.as_ref().is_some_and(|Key(k)| k.get_ref() == START) {
-                    // The spanned form: start, end, value.
-                    let (mut start, mut end, mut value) =
-                        (map.next_value::<usize>()?, 0usize, None);
-                    while let Some(Key(k)) = map.next_key::<Key>()? {
-                        match k.get_ref().as_str() {
-                            START => start = map.next_value()?,
-                            END => end = map.next_value()?,
-                            VALUE => value = Some(map.next_value::<Value>()?),
-                            _ => {
-                                return Err(de::Error::custom(
-                                    "unexpected field in a spanned value",
-                                ))
-                            }
-                        }
-                    }
-                    let value = value
-                        .ok_or_else(|| de::Error::custom("a spanned value without its value"))?;
-                    return Ok(SpannedValue(Spanned::new(start..end, value)));
-                }
-                table_value(first, map).map(plain)
-            }
-        }
-        deserializer.deserialize_struct(SPANNED, &[START, END, VALUE], S)
+/// The entries of a table (or an inline table), in file order, each key with its span.
+fn table<'a, V: Into<Entry<'a>>>(
+    entries: impl Iterator<Item = (&'a str, V)>,
+    key: impl Fn(&str) -> Option<&'a toml_edit::Key>,
+) -> Entries {
+    entries
+        .map(|(k, v)| {
+            let span = key(k).and_then(|k| k.span());
+            let node = match v.into() {
+                Entry::Item(i) => item(i),
+                Entry::Value(v) => value(v),
+            };
+            (spanned(span, k.to_owned()), node)
+        })
+        .collect()
+}
+
+/// What a table's entry holds: an item (a table's entries) or a value (an inline table's).
+enum Entry<'a> {
+    Item(&'a toml_edit::Item),
+    Value(&'a toml_edit::Value),
+}
+
+impl<'a> From<&'a toml_edit::Item> for Entry<'a> {
+    fn from(i: &'a toml_edit::Item) -> Self {
+        Entry::Item(i)
+    }
+}
+
+impl<'a> From<&'a toml_edit::Value> for Entry<'a> {
+    fn from(v: &'a toml_edit::Value) -> Self {
+        Entry::Value(v)
     }
 }
 
 /// Parses a whole document. A syntax error is returned with its message and byte span.
 pub fn parse_document(text: &str) -> Result<Entries, (String, Option<Range<usize>>)> {
-    match toml::from_str::<Value>(text) {
-        Ok(Value::Table(entries)) => Ok(entries),
-        Ok(_) => Err(("a strategy file must be a TOML table".into(), None)),
+    match toml_edit::ImDocument::parse(text) {
+        Ok(doc) => {
+            let root = doc.as_table();
+            Ok(table(root.iter(), |k| root.key(k)))
+        }
         Err(e) => Err((e.message().to_owned(), e.span())),
     }
 }
