@@ -4,7 +4,7 @@
 
 use crate::error::{Diagnostics, Result};
 use crate::expr::{self, Arg, BinOp, CalendarFn, Expr, Func};
-use crate::spec::{ExprSrc, Fill, RebalanceSpec, Schedule, Strategy, Weighting};
+use crate::spec::{ExprSrc, Fill, RebalanceSpec, Schedule, Strategy, TradingSpec, Weighting};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -92,6 +92,33 @@ pub struct Execution {
     pub borrow_fee: f64,
     /// Smallest trade sent, as a share of equity.
     pub min_trade: f64,
+}
+
+/// A strategy's trading settings in the simulator's units.
+#[derive(Debug, Clone)]
+pub struct Trading {
+    pub execution: Execution,
+    pub rebalance: RebalanceSpec,
+    pub initial_capital: f64,
+}
+
+/// The one conversion of trading settings from the file's units (basis points) to the
+/// simulator's (fractions): a compiled strategy's, and each sweep variant's.
+pub fn trading(t: &TradingSpec) -> Trading {
+    let e = &t.execution;
+    Trading {
+        execution: Execution {
+            fill: e.fill,
+            commission: e.commission_bps / 1e4,
+            fixed_cost: e.fixed_cost,
+            slippage: e.slippage_bps / 1e4,
+            financing_spread: t.financing_spread_bps / 1e4,
+            borrow_fee: t.borrow_fee_bps / 1e4,
+            min_trade: e.min_trade_bps / 1e4,
+        },
+        rebalance: t.rebalance.clone(),
+        initial_capital: t.initial_capital,
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -710,23 +737,19 @@ pub fn compile_with(s: &Strategy, extra: &[ExprSrc]) -> Result<Plan> {
             (name.clone(), n)
         })
         .collect();
-    let e = &s.execution;
+    let Trading {
+        execution,
+        rebalance,
+        initial_capital,
+    } = trading(&s.trading());
     let plan = Plan {
         n_assets: s.assets.len(),
         signals,
         signal_order: order,
         rules,
-        rebalance: s.rebalance.clone(),
-        execution: Execution {
-            fill: e.fill,
-            commission: e.commission_bps / 1e4,
-            fixed_cost: e.fixed_cost,
-            slippage: e.slippage_bps / 1e4,
-            financing_spread: s.cash.financing_spread_bps / 1e4,
-            borrow_fee: s.cash.borrow_fee_bps / 1e4,
-            min_trade: e.min_trade_bps / 1e4,
-        },
-        initial_capital: s.initial_capital,
+        rebalance,
+        execution,
+        initial_capital,
         benchmarks,
         extra,
         regimes,
@@ -776,6 +799,18 @@ fn check_inlined(s: &Strategy, plan: &Plan) -> Diagnostics {
 }
 
 impl Plan {
+    /// Replaces the trading settings (a sweep variant's) through [`trading`].
+    pub fn set_trading(&mut self, t: &TradingSpec) {
+        let Trading {
+            execution,
+            rebalance,
+            initial_capital,
+        } = trading(t);
+        self.execution = execution;
+        self.rebalance = rebalance;
+        self.initial_capital = initial_capital;
+    }
+
     /// A plan that holds a benchmark's fixed weights from the first bar: no costs, filled at
     /// the close, rebalanced on the benchmark's schedule.
     pub fn for_benchmark(&self, b: &Benchmark) -> Plan {

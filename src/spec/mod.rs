@@ -8,12 +8,14 @@
 //! * [`types`]: what a checked file holds, with every default written once;
 //! * [`common`]: the sections strategies and event files share (header, params, assets, series,
 //!   cash, signals) and their checks: one reader for both kinds of file;
-//! * [`rules`], [`trading`]: the strategy's own sections;
+//! * [`rules`], [`trading`]: the strategy's own sections; [`sweep`]: `[sweep]` and the paths a
+//!   sweep sets;
 //! * [`reader`], [`value`]: spanned TOML values and a reader that collects every problem.
 
 pub(crate) mod common;
 pub(crate) mod reader;
 pub(crate) mod rules;
+pub mod sweep;
 pub(crate) mod trading;
 pub mod types;
 pub mod value;
@@ -176,9 +178,13 @@ fn read_strategy(cx: &mut Cx, top: &mut Table) -> Strategy {
     let check = trading::read_check(cx, top);
     // Regimes are labels of conditions, not names in expressions: the same checks as signals.
     let regimes = common::named(cx, top, "regimes", "regime", common::expr_src);
-    // [sweep] is read by `rotor sweep` / `rotor walkforward` (crate::sweep); a run ignores it.
-    let _ = top.get("sweep");
+    // [sweep] is checked by `rotor sweep` / `rotor walkforward` (crate::sweep); a run ignores
+    // its problems.
+    let sweep = top
+        .get("sweep")
+        .map(|node| sweep::read(cx, node, &c.params));
     Strategy {
+        sweep,
         version: c.version,
         initial_capital,
         rules,

@@ -338,6 +338,9 @@ pub struct Strategy {
     /// `[regimes]`: named conditions the results are broken down by, in file order.
     #[serde(serialize_with = "ser_pairs")]
     pub regimes: Vec<(String, ExprSrc)>,
+    /// `[sweep]`, read with the file; `None` without one.
+    #[serde(skip)]
+    pub sweep: Option<super::sweep::SweepSpec>,
     /// The file this came from, and its text (for error positions found later).
     #[serde(skip)]
     pub path: PathBuf,
@@ -369,7 +372,39 @@ fn ser_date<S: serde::Serializer>(d: &Option<Date>, s: S) -> std::result::Result
     }
 }
 
+/// A strategy's trading settings as written (basis points, bars): what `plan::trading` turns
+/// into the simulator's units, the one conversion runs and sweeps share, and all that a sweep of
+/// a trading path (`execution.commission_bps`, `rebalance.every`, ...) changes.
+#[derive(Debug, Clone)]
+pub struct TradingSpec {
+    pub execution: ExecutionSpec,
+    pub financing_spread_bps: f64,
+    pub borrow_fee_bps: f64,
+    pub rebalance: RebalanceSpec,
+    pub initial_capital: f64,
+}
+
 impl Strategy {
+    /// The trading settings, gathered from their sections.
+    pub fn trading(&self) -> TradingSpec {
+        TradingSpec {
+            execution: self.execution.clone(),
+            financing_spread_bps: self.cash.financing_spread_bps,
+            borrow_fee_bps: self.cash.borrow_fee_bps,
+            rebalance: self.rebalance.clone(),
+            initial_capital: self.initial_capital,
+        }
+    }
+
+    /// Writes trading settings back into their sections.
+    pub fn set_trading(&mut self, t: TradingSpec) {
+        self.execution = t.execution;
+        self.cash.financing_spread_bps = t.financing_spread_bps;
+        self.cash.borrow_fee_bps = t.borrow_fee_bps;
+        self.rebalance = t.rebalance;
+        self.initial_capital = t.initial_capital;
+    }
+
     /// A strategy of the shared sections only, everything else at its default: what an event
     /// study loads and compiles (it has no rules).
     pub(crate) fn from_common(path: &Path, text: &str, c: super::common::Common) -> Strategy {
@@ -393,6 +428,7 @@ impl Strategy {
             benchmarks: vec![],
             check: CheckSpec::default(),
             regimes: vec![],
+            sweep: None,
             path: path.to_path_buf(),
             text: text.to_owned(),
             warnings: vec![],

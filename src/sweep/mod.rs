@@ -15,11 +15,10 @@
 pub mod collect;
 pub mod fast;
 pub mod honest;
-pub mod path;
 pub mod shard;
 pub mod walkforward;
 
-pub use path::SweepPath;
+pub use crate::spec::sweep::SweepPath;
 
 use crate::data::Panel;
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
@@ -27,7 +26,6 @@ use crate::expr::{self, Expr};
 use crate::plan;
 use crate::signal;
 use crate::sim;
-use crate::spec::value::{self, Node, Value};
 use crate::spec::{ExprSrc, Strategy};
 use crate::stats::{self, Headline, Metric};
 use rayon::prelude::*;
@@ -35,8 +33,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-/// More variants than this is refused (the product of the axes' lengths).
-pub const MAX_VARIANTS: usize = 50_000_000;
+pub use crate::spec::sweep::{range_values, MAX_VARIANTS};
 
 /// One swept parameter.
 #[derive(Debug, Clone, Serialize)]
@@ -123,207 +120,6 @@ impl Reader<'_> {
         let d = self.s.diag(span, key, msg);
         self.diags.push(d);
     }
-
-    fn numbers(&mut self, items: &[Node], key: &str) -> Option<Vec<f64>> {
-        let mut out = Vec::new();
-        for it in items {
-            match it.get_ref() {
-                Value::Integer(i) => out.push(*i as f64),
-                Value::Float(f) if f.is_finite() => out.push(*f),
-                other => {
-                    self.err(
-                        &it.span(),
-                        key,
-                        format!("expected numbers, found {}", other.type_name()),
-                    );
-                    return None;
-                }
-            }
-        }
-        Some(out)
-    }
-
-    /// A leaf: `[v, ...]`, `{ values = [...] }` or `{ range = [lo, hi], step = s }`.
-    fn leaf(&mut self, node: &Node, key: &str) -> Option<Vec<f64>> {
-        let span = node.span();
-        let values = match node.get_ref() {
-            Value::Array(items) => self.numbers(items, key)?,
-            Value::Table(entries) => {
-                let mut range = None;
-                let mut step = None;
-                let mut values = None;
-                for (k, v) in entries {
-                    let sub = format!("{key}.{}", k.get_ref());
-                    match (k.get_ref().as_str(), v.get_ref()) {
-                        ("range", Value::Array(items)) if items.len() == 2 => {
-                            range = Some((self.numbers(items, &sub)?, v.span()))
-                        }
-                        ("range", _) => {
-                            self.err(&v.span(), &sub, "expected [low, high]");
-                            return None;
-                        }
-                        ("step", Value::Integer(i)) => step = Some((*i as f64, v.span())),
-                        ("step", Value::Float(f)) => step = Some((*f, v.span())),
-                        ("step", other) => {
-                            self.err(
-                                &v.span(),
-                                &sub,
-                                format!("expected a number, found {}", other.type_name()),
-                            );
-                            return None;
-                        }
-                        ("values", Value::Array(items)) => {
-                            values = Some(self.numbers(items, &sub)?)
-                        }
-                        _ => {
-                            self.err(
-                                &k.span(),
-                                &sub,
-                                "unknown key; expected `range` (with optional `step`) or `values`",
-                            );
-                            return None;
-                        }
-                    }
-                }
-                match (range, values) {
-                    (Some((r, rspan)), None) => {
-                        let (step, sspan) = step.unwrap_or((1.0, rspan.clone()));
-                        range_values(r[0], r[1], step)
-                            .map_err(|m| {
-                                self.err(if m.contains("step") { &sspan } else { &rspan }, key, m)
-                            })
-                            .ok()?
-                    }
-                    (None, Some(v)) => v,
-                    _ => {
-                        self.err(
-                            &span,
-                            key,
-                            "expected `range = [low, high]` or `values = [...]`",
-                        );
-                        return None;
-                    }
-                }
-            }
-            other => {
-                self.err(&span, key, format!("expected a list of values or {{ range = [low, high], step = s }}, found {}", other.type_name()));
-                return None;
-            }
-        };
-        if values.is_empty() {
-            self.err(&span, key, "no values to sweep: the list is empty");
-            return None;
-        }
-        Some(values)
-    }
-
-    /// Walks nested tables down to leaves, collecting axes.
-    fn walk(
-        &mut self,
-        entries: &[(toml::Spanned<String>, Node)],
-        prefix: &str,
-        axes: &mut Vec<(Axis, Range<usize>)>,
-        constraints: &mut Vec<(ExprSrc, Range<usize>)>,
-    ) {
-        for (k, node) in entries {
-            let path = if prefix.is_empty() {
-                k.get_ref().clone()
-            } else {
-                format!("{prefix}.{}", k.get_ref())
-            };
-            let key = format!("sweep.{path}");
-            if prefix.is_empty() && k.get_ref() == "constraints" {
-                match node.get_ref() {
-                    Value::Array(items) => {
-                        for it in items {
-                            match it.get_ref() {
-                                Value::String(t) => {
-                                    let raw = &self.s.text[it.span()];
-                                    let start = it.span().start + raw.find(t.as_str()).unwrap_or(0);
-                                    constraints.push((
-                                        ExprSrc {
-                                            text: t.clone(),
-                                            span: start..start + t.len(),
-                                            key: key.clone(),
-                                        },
-                                        it.span(),
-                                    ));
-                                }
-                                other => self.err(
-                                    &it.span(),
-                                    &key,
-                                    format!(
-                                        "expected a condition in a string, found {}",
-                                        other.type_name()
-                                    ),
-                                ),
-                            }
-                        }
-                    }
-                    other => self.err(
-                        &node.span(),
-                        &key,
-                        format!("expected a list of conditions, found {}", other.type_name()),
-                    ),
-                }
-                continue;
-            }
-            let is_leaf_table = matches!(node.get_ref(), Value::Table(e) if e.iter().any(|(k, _)| matches!(k.get_ref().as_str(), "range" | "values" | "step")));
-            match node.get_ref() {
-                Value::Table(inner) if !is_leaf_table => self.walk(inner, &path, axes, constraints),
-                _ => {
-                    let target = match SweepPath::parse(self.s, &path) {
-                        Ok(t) => t,
-                        Err(m) => {
-                            self.err(&k.span(), &key, m);
-                            continue;
-                        }
-                    };
-                    if let Some(values) = self.leaf(node, &key) {
-                        let axis = Axis::new(target, values);
-                        match axis.invalid() {
-                            Some(m) => self.err(&node.span(), &key, m),
-                            None => axes.push((axis, k.span())),
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// `low, low + step, ...` up to `high` (included when it lands on the grid).
-pub fn range_values(low: f64, high: f64, step: f64) -> std::result::Result<Vec<f64>, String> {
-    if step.is_nan() || step <= 0.0 || !step.is_finite() {
-        return Err(format!("expected a step > 0, found {step}"));
-    }
-    if high < low {
-        return Err(format!("empty range: high {high} is below low {low}"));
-    }
-    let n = ((high - low) / step + 1e-9).floor() as usize + 1;
-    if n > MAX_VARIANTS {
-        return Err(format!("{n} values in one range is too many"));
-    }
-    // Values are rounded to the decimals of `low` and `step`, so 0..1:0.2 gives 0.6, not
-    // 0.6000000000000001.
-    let decimals = |x: f64| format!("{x}").split_once('.').map_or(0, |(_, d)| d.len());
-    let d = decimals(low).max(decimals(step)).min(15);
-    let values: Vec<f64> = (0..n)
-        .map(|i| {
-            let v = low + i as f64 * step;
-            format!("{v:.d$}").parse().unwrap_or(v)
-        })
-        .collect();
-    // A step below what the values can resolve makes identical variants, not a sweep.
-    if values.windows(2).any(|w| w[1] <= w[0]) {
-        let mut distinct = values.clone();
-        distinct.dedup();
-        return Err(format!(
-            "the step {step} is too small for values of this size: the {n} values collapse to {} distinct ones",
-            distinct.len()
-        ));
-    }
-    Ok(values)
 }
 
 /// Parses a `--param PATH=SPEC` flag: `SPEC` is `a..b`, `a..b:step` or `v1,v2,...`.
@@ -361,19 +157,15 @@ pub fn build(s: &Strategy, flags: &[String]) -> Result<Sweep> {
         s,
         diags: Diagnostics::default(),
     };
-    let mut axes: Vec<(Axis, Range<usize>)> = Vec::new();
-    let mut constraints = Vec::new();
-    let doc = value::parse_file(&s.path, &s.text)?;
-    if let Some((_, node)) = doc.iter().find(|(k, _)| k.get_ref() == "sweep") {
-        match node.get_ref() {
-            Value::Table(entries) => r.walk(entries, "", &mut axes, &mut constraints),
-            other => r.err(
-                &node.span(),
-                "sweep",
-                format!("expected a table, found {}", other.type_name()),
-            ),
-        }
-    }
+    // The `[sweep]` table as spec read it, with the problems it found there.
+    let table = s.sweep.clone().unwrap_or_default();
+    r.diags.extend(table.problems);
+    let mut axes: Vec<(Axis, Range<usize>)> = table
+        .axes
+        .into_iter()
+        .map(|a| (Axis::new(a.target, a.values), a.span))
+        .collect();
+    let constraints = table.constraints;
     for f in flags {
         r.flag(f, &mut axes);
     }
@@ -421,7 +213,8 @@ impl Reader<'_> {
     /// column order), or adds one.
     fn flag(&mut self, f: &str, axes: &mut Vec<(Axis, Range<usize>)>) {
         let axis = parse_flag(f).and_then(|(path, values)| {
-            let target = SweepPath::parse(self.s, &path).map_err(|m| format!("{f}: {m}"))?;
+            let target =
+                SweepPath::parse(&self.s.params, &path).map_err(|m| format!("{f}: {m}"))?;
             let axis = Axis {
                 flag: true,
                 ..Axis::new(target, values)
@@ -673,14 +466,18 @@ pub fn for_each_variant<T: Send>(
             };
             Ok(members
                 .par_iter()
-                // One plan per worker, its trading fields overwritten for each variant.
+                // One plan per worker, its trading settings replaced for each variant (by the
+                // conversion a strategy's own go through).
                 .map_init(
-                    || plan.clone(),
-                    |vplan, &pos| {
+                    || (plan.clone(), first.trading()),
+                    |(vplan, base), &pos| {
                         let i = ids[pos];
+                        let mut t = base.clone();
                         for (a, &x) in sweep.axes.iter().zip(&sweep.variants[i]) {
-                            a.target.set_plan(vplan, x);
+                            a.target.set_trading(&mut t, x);
                         }
+                        vplan.set_trading(&t);
+                        let vplan = &*vplan;
                         let own;
                         let (scheduled, calendar) = match &calendar {
                             Some(shared) => (&shared_schedule[..], shared),
