@@ -249,8 +249,15 @@ pub fn read_file(path: &std::path::Path, what: &str, limit: u64) -> Result<Vec<u
 /// A JSON file rotor wrote (a result folder's `stats.json`, `summary.json`, a shard's
 /// manifest), typed: [`read_text`], then the type's own checks, at the line they fail.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T, Error> {
-    let text = read_text(path, "result file")?;
-    serde_json::from_str(&text).map_err(|e| {
+    parse_json(path, &read_text(path, "result file")?)
+}
+
+/// The text of a JSON file rotor wrote (`path` names it), typed; see [`read_json`].
+pub fn parse_json<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+    text: &str,
+) -> Result<T, Error> {
+    serde_json::from_str(text).map_err(|e| {
         Error::input(
             Diagnostic::new(path, format!("not the file rotor wrote: {e}")).line(e.line().max(1)),
         )

@@ -360,6 +360,44 @@ fn sweep_walkforward_and_events_write_reports() {
             html,
             "{name}"
         );
+        // summary.json is one typed file: read back with the type that wrote it, written again
+        // byte for byte; a field renamed (same length, so the folder's manifest still matches)
+        // is an error at its line, not a blank cell.
+        let path = out.join("summary.json");
+        let written = std::fs::read_to_string(&path).unwrap();
+        let again = match name {
+            "sweep" => {
+                let t: rotor::report::sweep::SweepSummary = serde_json::from_str(&written).unwrap();
+                serde_json::to_string_pretty(&t).unwrap()
+            }
+            "walkforward" => {
+                let t: rotor::report::sweep::WalkforwardSummary =
+                    serde_json::from_str(&written).unwrap();
+                serde_json::to_string_pretty(&t).unwrap()
+            }
+            _ => {
+                let t: rotor::report::events::EventsSummary =
+                    serde_json::from_str(&written).unwrap();
+                serde_json::to_string_pretty(&t).unwrap()
+            }
+        };
+        assert_eq!(again + "\n", written, "{name}: summary.json round trip");
+        let field = match name {
+            "sweep" => "\"deflated_sharpe\"",
+            "walkforward" => "\"degradation_ratio\"",
+            _ => "\"condition_days\"",
+        };
+        let renamed = written.replacen(field, &field.replace('_', "-"), 1);
+        std::fs::write(&path, renamed).unwrap();
+        let o = rotor(&["report", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", text(&o));
+        let e = String::from_utf8_lossy(&o.stderr);
+        // serde names the field and the line where its object ends.
+        let missing = format!("missing field `{}`", field.trim_matches('"'));
+        assert!(e.contains(&missing), "{name}: {e}");
+        assert!(e.contains("summary.json:"), "{name}: {e}");
+        assert!(e.contains("not the file rotor wrote"), "{name}: {e}");
+        std::fs::write(&path, &written).unwrap();
     }
 }
 

@@ -12,7 +12,7 @@ use std::ops::Range;
 use std::path::Path;
 
 /// What is measured after each event.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum Measure {
     /// Forward return of one asset.
@@ -22,7 +22,7 @@ pub enum Measure {
 }
 
 /// `[bootstrap]`: how the intervals and p-values are drawn.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Bootstrap {
     pub samples: usize,
     pub block: usize,

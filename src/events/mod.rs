@@ -31,18 +31,19 @@ use serde::Serialize;
 use std::path::Path;
 
 /// One event.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Event {
     pub bar: usize,
     pub date: String,
     /// Values of the condition's inputs on the event bar.
+    #[serde(deserialize_with = "crate::stats::vec_f64_or_nan")]
     pub inputs: Vec<f64>,
     /// Forward return per horizon; None when the data end before it.
     pub forward: Vec<Option<f64>>,
 }
 
 /// Statistics of one horizon.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct HorizonStats {
     pub horizon: usize,
     pub events: usize,
@@ -52,8 +53,11 @@ pub struct HorizonStats {
     pub median: Option<f64>,
     pub hit_rate: Option<f64>,
     pub all_days: usize,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub all_mean: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub all_median: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub all_hit_rate: f64,
     /// mean - all_mean
     pub difference: Option<f64>,
@@ -63,7 +67,7 @@ pub struct HorizonStats {
 }
 
 /// The whole study.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Study {
     pub name: String,
     pub condition: String,
@@ -82,21 +86,22 @@ pub struct Study {
     pub path: Vec<PathPoint>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct BootstrapInfo {
-    pub method: &'static str,
+    pub method: String,
     /// The settings used (written beside `method` in `summary.json`).
     #[serde(flatten)]
     pub settings: Bootstrap,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PathPoint {
     pub bar: usize,
     pub events: usize,
     pub mean: Option<f64>,
     pub low: Option<f64>,
     pub high: Option<f64>,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub all_days: f64,
 }
 
@@ -262,7 +267,7 @@ pub fn study(spec: &EventSpec, panel: &Panel) -> Result<Study> {
         events,
         horizons,
         bootstrap: BootstrapInfo {
-            method: "circular block bootstrap of daily returns over the whole sample",
+            method: "circular block bootstrap of daily returns over the whole sample".into(),
             settings: spec.bootstrap.clone(),
         },
         path,

@@ -31,12 +31,24 @@ pub fn events_csv(s: &Study) -> String {
     c.into_string()
 }
 
+/// The schema of an event study's `summary.json`.
+pub const EVENTS_SCHEMA: &str = "rotor.events/1";
+
+/// `summary.json` of `rotor events` (schema [`EVENTS_SCHEMA`]): written and read back (by the
+/// report) with this one type.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct EventsSummary {
+    pub schema: String,
+    pub engine: super::sweep::EngineInfo,
+    pub study: Study,
+}
+
 pub fn summary_json(s: &Study) -> String {
-    let v = serde_json::json!({
-        "schema": "rotor.events/1",
-        "engine": { "name": "rotor", "version": env!("CARGO_PKG_VERSION") },
-        "study": s,
-    });
+    let v = EventsSummary {
+        schema: EVENTS_SCHEMA.into(),
+        engine: super::sweep::EngineInfo::this(),
+        study: s.clone(),
+    };
     let mut t = serde_json::to_string_pretty(&v).unwrap_or_default();
     t.push('\n');
     t

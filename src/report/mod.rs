@@ -24,14 +24,8 @@ use std::path::Path;
 /// Version of the `stats.json` layout (see `docs/output.md`).
 pub const STATS_SCHEMA: &str = "rotor.stats/2";
 
-#[derive(Serialize)]
-struct Engine {
-    name: &'static str,
-    version: &'static str,
-}
-
 /// The run's calendar and its warm-up: one value for the summary and `stats.json`.
-#[derive(Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Calendar {
     pub start: String,
     pub end: String,
@@ -98,42 +92,49 @@ impl Calendar {
     }
 }
 
-#[derive(Serialize)]
-struct ExecutionNote {
-    fill: crate::spec::Fill,
-    same_bar_execution: bool,
-    note: &'static str,
+/// How decisions were filled (`stats.json`).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct ExecutionNote {
+    pub fill: crate::spec::Fill,
+    pub same_bar_execution: bool,
+    pub note: String,
 }
 
-#[derive(Serialize)]
-struct Conventions {
-    bars_per_year: f64,
-    days_per_year_for_cagr: f64,
-    stdev: &'static str,
-    excess_returns_over: &'static str,
+/// The conventions the numbers follow (`stats.json`).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Conventions {
+    pub bars_per_year: f64,
+    pub days_per_year_for_cagr: f64,
+    pub stdev: String,
+    pub excess_returns_over: String,
 }
 
-#[derive(Serialize)]
-struct BenchmarkOut<'a> {
-    name: &'a str,
-    metrics: &'a Stats,
+/// A benchmark's statistics (`stats.json`).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct BenchmarkStats {
+    pub name: String,
+    pub metrics: Stats,
 }
 
-#[derive(Serialize)]
-struct StatsFile<'a> {
-    schema: &'static str,
-    engine: Engine,
-    strategy: &'a Strategy,
-    inputs: &'a [crate::data::InputFile],
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    synthetic: Vec<crate::stats::tracking::Check>,
-    calendar: Calendar,
-    execution: ExecutionNote,
-    conventions: Conventions,
-    metrics: &'a Stats,
-    benchmarks: Vec<BenchmarkOut<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    regimes: Option<&'a stats::regime::Regimes>,
+/// `stats.json` of `rotor run` (schema [`STATS_SCHEMA`]): written by the run and read back by
+/// its report (and `rotor report DIR`) with this one type.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct StatsFile {
+    pub schema: String,
+    pub engine: sweep::EngineInfo,
+    /// The strategy as resolved (every default filled in), as `spec::Strategy` serialises it:
+    /// shown, not computed with, so it is read back as it is.
+    pub strategy: serde_json::Value,
+    pub inputs: Vec<crate::data::InputFile>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub synthetic: Vec<crate::stats::tracking::Check>,
+    pub calendar: Calendar,
+    pub execution: ExecutionNote,
+    pub conventions: Conventions,
+    pub metrics: Stats,
+    pub benchmarks: Vec<BenchmarkStats>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regimes: Option<stats::regime::Regimes>,
 }
 
 /// The full result of `rotor run`: statistics of the strategy and each benchmark.
@@ -169,16 +170,15 @@ pub fn build(panel: &Panel, runs: &Runs, held: regimes::Held) -> Report {
     }
 }
 
-pub fn stats_json(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report) -> String {
+/// The `stats.json` of a run.
+pub fn stats_file(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report) -> StatsFile {
     let same_bar = runs.strategy.same_bar;
-    let file = StatsFile {
-        schema: STATS_SCHEMA,
-        engine: Engine {
-            name: "rotor",
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        strategy,
-        inputs: &panel.inputs,
+    StatsFile {
+        schema: STATS_SCHEMA.into(),
+        engine: sweep::EngineInfo::this(),
+        // A plain struct of numbers and strings: it cannot fail to become a JSON value.
+        strategy: serde_json::to_value(strategy).unwrap_or_default(),
+        inputs: panel.inputs.clone(),
         synthetic: synthetic_checks(panel),
         calendar: Calendar::of(panel, &runs.strategy),
         execution: ExecutionNote {
@@ -188,25 +188,30 @@ pub fn stats_json(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Repo
                 "SAME-BAR EXECUTION: decisions are filled at the close they were computed from; results are optimistic"
             } else {
                 "decisions at a close are filled at a later price"
-            },
+            }
+            .into(),
         },
         conventions: Conventions {
             bars_per_year: crate::conventions::BARS_PER_YEAR,
             days_per_year_for_cagr: crate::conventions::DAYS_PER_YEAR,
-            stdev: "sample (n - 1)",
-            excess_returns_over: "the strategy's cash series",
+            stdev: "sample (n - 1)".into(),
+            excess_returns_over: "the strategy's cash series".into(),
         },
-        metrics: &report.strategy,
+        metrics: report.strategy.clone(),
         benchmarks: report
             .benchmarks
             .iter()
-            .map(|(n, s)| BenchmarkOut {
-                name: n,
-                metrics: s,
+            .map(|(n, s)| BenchmarkStats {
+                name: n.clone(),
+                metrics: s.clone(),
             })
             .collect(),
-        regimes: report.regimes.as_ref(),
-    };
+        regimes: report.regimes.clone(),
+    }
+}
+
+pub fn stats_json(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report) -> String {
+    let file = stats_file(strategy, panel, runs, report);
     // Serialising plain structs of numbers and strings cannot fail; NaN and infinities become null.
     let mut s =
         serde_json::to_string_pretty(&file).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
@@ -413,8 +418,12 @@ pub fn write_outputs(
             )?;
         }
         if files.report {
-            // From the files just written: the same page `rotor report DIR` rebuilds.
-            html::write(tmp)?;
+            // From the values in memory: the same page `rotor report DIR` builds from the files.
+            write_file(
+                tmp,
+                html::FILE,
+                &html::run_page(strategy, panel, runs, report)?,
+            )?;
         }
         Ok(())
     })

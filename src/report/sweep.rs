@@ -10,7 +10,7 @@ use crate::stats::{Headline, Metric};
 use crate::sweep::collect::{bin_of, bin_starts, bins};
 use crate::sweep::walkforward::WalkForward;
 use crate::sweep::{Distribution, Honesty, Sweep};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -69,20 +69,137 @@ fn columns(sw: &Sweep, ids: &[usize], rows: &[Headline]) -> Vec<(String, OutColu
     cols
 }
 
-#[derive(Serialize)]
-struct Ranked<'a> {
-    rank: usize,
-    variant: usize,
-    params: serde_json::Map<String, serde_json::Value>,
-    metrics: &'a Headline,
+/// The schema of a sweep's `summary.json`.
+pub const SWEEP_SCHEMA: &str = "rotor.sweep/1";
+
+/// The engine that wrote a result file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineInfo {
+    pub name: String,
+    pub version: String,
 }
 
-fn params_of(sw: &Sweep, v: usize) -> serde_json::Map<String, serde_json::Value> {
+impl EngineInfo {
+    /// This rotor.
+    pub fn this() -> EngineInfo {
+        EngineInfo {
+            name: "rotor".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+/// A swept path as `summary.json` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AxisSummary {
+    pub path: String,
+    pub name: String,
+    pub values: Vec<f64>,
+}
+
+/// A ranked variant: its rank (1 = best), id, swept values by path (in axis order) and its
+/// headline metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ranked {
+    pub rank: usize,
+    pub variant: usize,
+    #[serde(with = "ordered")]
+    pub params: Vec<(String, f64)>,
+    pub metrics: Headline,
+}
+
+/// `summary.json` of `rotor sweep` (schema [`SWEEP_SCHEMA`]): written and read back (by the
+/// report) with this one type.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SweepSummary {
+    pub schema: String,
+    pub engine: EngineInfo,
+    pub strategy: String,
+    pub variants: usize,
+    pub variants_before_constraints: usize,
+    pub axes: Vec<AxisSummary>,
+    pub constraints: Vec<String>,
+    pub rank_by: Metric,
+    pub best: Ranked,
+    pub top: Vec<Ranked>,
+    pub honesty: Honesty,
+    pub distribution: Distribution,
+    /// Absent from a file of a rotor before the heatmap cells were kept.
+    #[serde(default)]
+    pub heatmaps: Option<Vec<HeatmapSummary>>,
+}
+
+/// A map of names to numbers in a given order (a JSON object; `null` is NaN).
+mod ordered {
+    use serde::de::{MapAccess, Visitor};
+    use serde::ser::SerializeMap;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[(String, f64)], s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(v.len()))?;
+        for (k, x) in v {
+            m.serialize_entry(k, x)?;
+        }
+        m.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, f64)>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Vec<(String, f64)>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of numbers")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = vec![];
+                while let Some((k, v)) = map.next_entry::<String, Option<f64>>()? {
+                    out.push((k, v.unwrap_or(f64::NAN)));
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// The schema of a walk-forward test's `summary.json`.
+pub const WALKFORWARD_SCHEMA: &str = "rotor.walkforward/1";
+
+/// `summary.json` of `rotor walkforward` (schema [`WALKFORWARD_SCHEMA`]): written and read
+/// back (by the report) with this one type.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WalkforwardSummary {
+    pub schema: String,
+    pub engine: EngineInfo,
+    pub strategy: String,
+    pub axes: Vec<AxisSummary>,
+    pub variants: usize,
+    pub result: WalkForward,
+}
+
+fn axes_of(sw: &Sweep) -> Vec<AxisSummary> {
     sw.axes
         .iter()
-        .zip(&sw.variants[v])
-        .map(|(a, x)| (a.path.clone(), serde_json::json!(x)))
+        .map(|a| AxisSummary {
+            path: a.path.clone(),
+            name: a.name.clone(),
+            values: a.values.clone(),
+        })
         .collect()
+}
+
+fn ranked(sw: &Sweep, rank: usize, v: usize, h: &Headline) -> Ranked {
+    Ranked {
+        rank,
+        variant: v,
+        params: sw
+            .axes
+            .iter()
+            .zip(&sw.variants[v])
+            .map(|(a, x)| (a.path.clone(), *x))
+            .collect(),
+        metrics: *h,
+    }
 }
 
 /// Everything a sweep report needs (the rows themselves are in the files).
@@ -114,22 +231,23 @@ pub fn heatmap_pairs(sw: &Sweep, asked: &[(usize, usize)]) -> Vec<(usize, usize)
 
 /// One heatmap as `summary.json` keeps it: its axes' cells (binned when an axis has more than
 /// [`crate::sweep::collect::MAX_SIDE`] values), the best value in each cell and the winner's cell.
-#[derive(Serialize)]
-struct HeatmapOut<'a> {
-    x: &'a str,
-    y: &'a str,
-    x_name: &'a str,
-    y_name: &'a str,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeatmapSummary {
+    pub x: String,
+    pub y: String,
+    pub x_name: String,
+    pub y_name: String,
     /// The first value of each cell along each axis, and how many values a cell spans at most.
-    xs: Vec<f64>,
-    ys: Vec<f64>,
-    values_per_cell: [usize; 2],
+    pub xs: Vec<f64>,
+    pub ys: Vec<f64>,
+    pub values_per_cell: [usize; 2],
     /// Row-major: the cell (x, y) at `y * xs.len() + x`; `null` where no variant is defined.
-    values: &'a [f64],
-    mark: [usize; 2],
+    #[serde(deserialize_with = "crate::stats::vec_f64_or_nan")]
+    pub values: Vec<f64>,
+    pub mark: [usize; 2],
 }
 
-fn heatmaps_out<'a>(r: &'a SweepReport) -> Vec<HeatmapOut<'a>> {
+fn heatmaps_out(r: &SweepReport) -> Vec<HeatmapSummary> {
     let winner = &r.sweep.variants[r.best[0].0];
     r.heatmaps
         .iter()
@@ -139,39 +257,49 @@ fn heatmaps_out<'a>(r: &'a SweepReport) -> Vec<HeatmapOut<'a>> {
             let pos = |vals: &[f64], v: f64| vals.iter().position(|a| *a == v).unwrap_or(0);
             let cell = |vals: &[f64], v: f64| bin_of(pos(vals, v), vals.len());
             let per = |vals: &[f64]| vals.len().div_ceil(bins(vals.len()));
-            HeatmapOut {
-                x: &x.path,
-                y: &y.path,
-                x_name: &x.name,
-                y_name: &y.name,
+            HeatmapSummary {
+                x: x.path.clone(),
+                y: y.path.clone(),
+                x_name: x.name.clone(),
+                y_name: y.name.clone(),
                 xs: bin_starts(&x.values),
                 ys: bin_starts(&y.values),
                 values_per_cell: [per(&x.values), per(&y.values)],
-                values: grid,
+                values: grid.clone(),
                 mark: [cell(&x.values, winner[xa]), cell(&y.values, winner[ya])],
             }
         })
         .collect()
 }
 
-pub fn summary_json(r: &SweepReport) -> String {
+/// The summary of a sweep, from its results.
+pub fn summary(r: &SweepReport) -> SweepSummary {
     let (best, h) = &r.best[0];
-    let v = serde_json::json!({
-        "schema": "rotor.sweep/1",
-        "engine": { "name": "rotor", "version": env!("CARGO_PKG_VERSION") },
-        "strategy": r.strategy,
-        "variants": r.sweep.variants.len(),
-        "variants_before_constraints": r.sweep.product,
-        "axes": r.sweep.axes,
-        "constraints": r.sweep.constraints,
-        "rank_by": r.rank_by,
-        "best": Ranked { rank: 1, variant: *best, params: params_of(r.sweep, *best), metrics: h },
-        "top": r.best.iter().take(r.top).enumerate().map(|(k, (i, h))| Ranked { rank: k + 1, variant: *i, params: params_of(r.sweep, *i), metrics: h }).collect::<Vec<_>>(),
-        "honesty": r.honesty,
-        "distribution": r.distribution,
-        "heatmaps": heatmaps_out(r),
-    });
-    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+    SweepSummary {
+        schema: SWEEP_SCHEMA.into(),
+        engine: EngineInfo::this(),
+        strategy: r.strategy.to_owned(),
+        variants: r.sweep.variants.len(),
+        variants_before_constraints: r.sweep.product,
+        axes: axes_of(r.sweep),
+        constraints: r.sweep.constraints.clone(),
+        rank_by: r.rank_by,
+        best: ranked(r.sweep, 1, *best, h),
+        top: r
+            .best
+            .iter()
+            .take(r.top)
+            .enumerate()
+            .map(|(k, (i, h))| ranked(r.sweep, k + 1, *i, h))
+            .collect(),
+        honesty: r.honesty.clone(),
+        distribution: r.distribution.clone(),
+        heatmaps: Some(heatmaps_out(r)),
+    }
+}
+
+pub fn summary_json(r: &SweepReport) -> String {
+    let mut s = serde_json::to_string_pretty(&summary(r)).unwrap_or_default();
     s.push('\n');
     s
 }
@@ -191,19 +319,19 @@ pub fn write(dir: &Path, r: &SweepReport) -> Result<()> {
             "{}: best {} by {} x {}",
             r.strategy,
             r.rank_by,
-            binned(h.x_name, h.values_per_cell[0]),
-            binned(h.y_name, h.values_per_cell[1])
+            binned(&h.x_name, h.values_per_cell[0]),
+            binned(&h.y_name, h.values_per_cell[1])
         );
         plot::write_heatmap(
             dir,
             &format!("heatmap_{}_{}", h.x_name, h.y_name),
             &plot::Heatmap {
                 title: &title,
-                x_name: h.x,
+                x_name: &h.x,
                 xs: &h.xs,
-                y_name: h.y,
+                y_name: &h.y,
                 ys: &h.ys,
-                values: h.values,
+                values: &h.values,
                 metric: r.rank_by.name(),
                 mark: Some((h.mark[0], h.mark[1])),
             },
@@ -320,14 +448,14 @@ pub fn write_walkforward(dir: &Path, strategy: &str, wf: &WalkForward, sw: &Swee
         eq.put([date::format(*d), num(*e)]);
     }
     write_file(dir, "oos_equity.csv", &eq.into_string())?;
-    let v = serde_json::json!({
-        "schema": "rotor.walkforward/1",
-        "engine": { "name": "rotor", "version": env!("CARGO_PKG_VERSION") },
-        "strategy": strategy,
-        "axes": sw.axes,
-        "variants": sw.variants.len(),
-        "result": wf,
-    });
+    let v = WalkforwardSummary {
+        schema: WALKFORWARD_SCHEMA.into(),
+        engine: EngineInfo::this(),
+        strategy: strategy.to_owned(),
+        axes: axes_of(sw),
+        variants: sw.variants.len(),
+        result: wf.clone(),
+    };
     let mut text = serde_json::to_string_pretty(&v).unwrap_or_default();
     text.push('\n');
     write_file(dir, "summary.json", &text)?;

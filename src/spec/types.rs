@@ -216,13 +216,30 @@ impl Default for RebalanceSpec {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Fill {
     NextOpen,
     NextClose,
     /// Decide and fill on the same close (same-bar execution: flagged in every output).
     Close,
+}
+
+impl Fill {
+    /// The spelling of the strategy file and of `stats.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fill::NextOpen => "next_open",
+            Fill::NextClose => "next_close",
+            Fill::Close => "close",
+        }
+    }
+}
+
+impl std::fmt::Display for Fill {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

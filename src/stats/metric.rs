@@ -202,6 +202,18 @@ impl Serialize for Metric {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Metric {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Metric::from_name(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown metric `{name}` (metrics: {})",
+                Metric::names(Metric::ALL)
+            ))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

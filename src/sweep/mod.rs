@@ -552,41 +552,60 @@ pub fn ranking(results: &[Headline], metric: Metric) -> Vec<usize> {
 }
 
 /// Honest statistics of the winner among all variants.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Honesty {
     pub trials: usize,
     /// Per-bar Sharpe ratio of the winner, and its skewness and kurtosis of excess returns.
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub sharpe_per_bar: f64,
     pub returns: usize,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub skewness: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub kurtosis: f64,
     /// Variance of the per-bar Sharpe ratios across variants.
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub sharpe_variance: f64,
     /// Expected best per-bar Sharpe ratio of as many unskilled trials.
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub expected_max_sharpe: f64,
     /// P(true Sharpe > 0).
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub probabilistic_sharpe: f64,
     /// P(true Sharpe > expected best of unskilled trials).
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub deflated_sharpe: f64,
 }
 
 /// The distribution of the ranking metric over variants, and where the winner sits.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Distribution {
     pub metric: Metric,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub mean: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub stdev: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub min: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub p05: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub p25: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub median: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub p75: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub p95: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub max: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub winner: f64,
     /// (winner - mean) / stdev
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub winner_z: f64,
     /// Share of variants the winner beats or ties.
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub winner_percentile: f64,
     /// The metric's finite values in [`HISTOGRAM_BINS`] bins (what the report draws).
     pub histogram: Option<stats::distribution::Histogram>,

@@ -138,20 +138,23 @@ pub fn windows(
 }
 
 /// The chosen variant and its metrics in one window.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct WindowResult {
     pub train_start: String,
     pub train_end: String,
     pub test_start: String,
     pub test_end: String,
     pub variant: usize,
+    #[serde(deserialize_with = "crate::stats::vec_f64_or_nan")]
     pub params: Vec<f64>,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub train_metric: f64,
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub test_metric: f64,
 }
 
 /// The whole walk-forward result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct WalkForward {
     pub metric: Metric,
     pub anchored: bool,
@@ -164,10 +167,13 @@ pub struct WalkForward {
     pub equity: Vec<f64>,
     pub out_of_sample: Curve,
     /// Mean of the chosen variants' training-span metric.
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub in_sample_mean: f64,
     /// Mean of their test-span metric.
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub out_of_sample_mean: f64,
     /// out_of_sample_mean / in_sample_mean.
+    #[serde(deserialize_with = "crate::stats::f64_or_nan")]
     pub degradation_ratio: f64,
 }
 

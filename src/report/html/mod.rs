@@ -28,17 +28,30 @@ pub fn render(dir: &Path) -> Result<String> {
         return Ok(run::render(dir)?.into_string());
     }
     let path = dir.join("summary.json");
-    let summary: serde_json::Value = read_typed(&path).map_err(|e| match e {
+    let text = crate::error::read_text(&path, "result file").map_err(|e| match e {
         Error::Io { .. } => Error::input(Diagnostic::new(
             dir,
             "not a rotor output folder: expected stats.json (rotor run) or summary.json (rotor sweep, walkforward or events)",
         )),
         other => other,
     })?;
-    let page = match summary["schema"].as_str().unwrap_or("") {
-        s if s.starts_with("rotor.sweep/") => sweep::render_sweep(&summary)?,
-        s if s.starts_with("rotor.walkforward/") => sweep::render_walkforward(dir, &summary)?,
-        s if s.starts_with("rotor.events/") => events::render(&summary),
+    // The schema says which type the file is (read once, then typed).
+    #[derive(serde::Deserialize)]
+    struct Schema {
+        #[serde(default)]
+        schema: String,
+    }
+    let schema: Schema = crate::error::parse_json(&path, &text)?;
+    let page = match schema.schema.as_str() {
+        s if s.starts_with("rotor.sweep/") => {
+            sweep::render_sweep(&crate::error::parse_json(&path, &text)?)?
+        }
+        s if s.starts_with("rotor.walkforward/") => {
+            sweep::render_walkforward(dir, &crate::error::parse_json(&path, &text)?)?
+        }
+        s if s.starts_with("rotor.events/") => {
+            events::render(&crate::error::parse_json(&path, &text)?)
+        }
         other => {
             return Err(Error::input(
                 Diagnostic::new(&path, format!("unknown schema \"{other}\"")).key("schema"),
@@ -46,6 +59,17 @@ pub fn render(dir: &Path) -> Result<String> {
         }
     };
     Ok(page.into_string())
+}
+
+/// The report of a run, from its values in memory: the same page [`render`] builds from the
+/// run's folder (`tests/report.rs` checks the bytes).
+pub fn run_page(
+    strategy: &crate::spec::Strategy,
+    panel: &crate::data::Panel,
+    runs: &crate::sim::Runs,
+    report: &super::Report,
+) -> Result<String> {
+    Ok(run::render_run(&run::of_run(strategy, panel, runs, report))?.into_string())
 }
 
 /// Writes `report.html` into an output folder, from the folder's files.
@@ -82,16 +106,6 @@ impl Csv {
     pub fn text(&self, name: &str) -> Result<Vec<String>> {
         self.frame.text(name)
     }
-}
-
-/// A number of a `summary.json` (`null`, an undefined number, is NaN).
-pub(crate) fn number(v: &serde_json::Value) -> f64 {
-    v.as_f64().unwrap_or(f64::NAN)
-}
-
-/// "rotor <version>" from a `summary.json`'s `engine`.
-pub(crate) fn engine(v: &serde_json::Value) -> String {
-    format!("rotor {}", v["engine"]["version"].as_str().unwrap_or(""))
 }
 
 /// A whole page: title, the header section's content, then the sections.

@@ -3,48 +3,12 @@
 
 use super::svg::{self, Lines, Series};
 use super::{figure, heat, num_cell, page, read_typed, section, Csv};
-use crate::data::InputFile;
 use crate::error::Result;
-use crate::report::{fixed, pct, Calendar, RELATIVE_COLUMNS, SUMMARY_ROWS};
+use crate::report::{fixed, pct, StatsFile, RELATIVE_COLUMNS, SUMMARY_ROWS};
 use crate::stats::rolling::rolling;
 use crate::stats::Stats;
 use maud::{html, Markup};
-use serde::Deserialize;
 use std::path::Path;
-
-#[derive(Deserialize)]
-struct Engine {
-    version: String,
-}
-
-#[derive(Deserialize)]
-struct Execution {
-    fill: String,
-    same_bar_execution: bool,
-    note: String,
-}
-
-#[derive(Deserialize)]
-struct Benchmark {
-    name: String,
-    metrics: Stats,
-}
-
-/// `stats.json`, as `report::stats_json` writes it.
-#[derive(Deserialize)]
-struct StatsFile {
-    engine: Engine,
-    strategy: serde_json::Value,
-    inputs: Vec<InputFile>,
-    #[serde(default)]
-    synthetic: Vec<crate::stats::tracking::Check>,
-    calendar: Calendar,
-    execution: Execution,
-    metrics: Stats,
-    benchmarks: Vec<Benchmark>,
-    #[serde(default)]
-    regimes: Option<crate::stats::regime::Regimes>,
-}
 
 /// The columns of `equity.csv`.
 struct Equity {
@@ -55,14 +19,107 @@ struct Equity {
     benchmarks: Vec<(String, Vec<f64>)>,
 }
 
-/// Everything the page is built from.
-struct Run {
+/// The columns of `trades.csv` the page shows.
+struct Trades {
+    dates: Vec<String>,
+    assets: Vec<String>,
+    /// quantity, price, notional, commission, slippage.
+    values: Vec<Vec<f64>>,
+}
+
+/// The numeric columns of `trades.csv` the page shows, in order.
+const TRADE_COLUMNS: [&str; 5] = ["quantity", "price", "notional", "commission", "slippage"];
+
+/// Everything the page is built from: the values of the run's files, read from its folder
+/// ([`load`]) or taken from the run in memory ([`of_run`]), the same to the bit.
+pub struct Run {
     stats: StatsFile,
     equity: Equity,
     weights: (Vec<f64>, Vec<(String, Vec<f64>)>),
-    trades: Csv,
+    trades: Trades,
     /// `regimes.csv` (when the run has regimes): whether each held at each close.
     held: Vec<(String, Vec<bool>)>,
+}
+
+/// A number as a result file holds it: a value that is not finite is an empty cell, read back
+/// as NaN.
+fn as_written(v: f64) -> f64 {
+    if v.is_finite() {
+        v
+    } else {
+        f64::NAN
+    }
+}
+
+/// The page's inputs from a run in memory: what [`load`] reads from the files the run writes.
+pub fn of_run(
+    strategy: &crate::spec::Strategy,
+    panel: &crate::data::Panel,
+    runs: &crate::sim::Runs,
+    report: &crate::report::Report,
+) -> Run {
+    let run = &runs.strategy;
+    let days: Vec<f64> = panel.dates.iter().map(|&d| d as f64).collect();
+    let col = |v: &[f64]| -> Vec<f64> { v.iter().map(|x| as_written(*x)).collect() };
+    let equity = Equity {
+        days: days.clone(),
+        equity: col(&run.equity),
+        drawdown: col(&crate::stats::drawdown::series(&run.equity)),
+        cash_return: col(&panel.cash_ret),
+        benchmarks: runs
+            .benchmarks
+            .iter()
+            .map(|(n, b)| (n.clone(), col(&b.equity)))
+            .collect(),
+    };
+    let k = run.n_assets;
+    let mut layers: Vec<(String, Vec<f64>)> = panel
+        .asset_names
+        .iter()
+        .enumerate()
+        .map(|(a, n)| {
+            let w: Vec<f64> = (0..panel.len()).map(|t| run.weights[t * k + a]).collect();
+            (n.clone(), col(&w))
+        })
+        .collect();
+    let cash: Vec<f64> = (0..panel.len())
+        .map(|t| run.cash[t] / run.equity[t])
+        .collect();
+    layers.push(("cash".into(), col(&cash)));
+    let trades = Trades {
+        dates: run
+            .trades
+            .iter()
+            .map(|t| crate::date::format(panel.dates[t.bar]))
+            .collect(),
+        assets: run
+            .trades
+            .iter()
+            .map(|t| panel.asset_names[t.asset.0].clone())
+            .collect(),
+        values: vec![
+            col(&run.trades.iter().map(|t| t.quantity).collect::<Vec<_>>()),
+            col(&run.trades.iter().map(|t| t.price).collect::<Vec<_>>()),
+            col(&run
+                .trades
+                .iter()
+                .map(|t| t.quantity * t.price)
+                .collect::<Vec<_>>()),
+            col(&run.trades.iter().map(|t| t.commission).collect::<Vec<_>>()),
+            col(&run.trades.iter().map(|t| t.slippage).collect::<Vec<_>>()),
+        ],
+    };
+    Run {
+        stats: crate::report::stats_file(strategy, panel, runs, report),
+        equity,
+        weights: (days, layers),
+        trades,
+        held: report
+            .held
+            .iter()
+            .map(|(name, _, h)| (name.clone(), h.clone()))
+            .collect(),
+    }
 }
 
 fn load(dir: &Path) -> Result<Run> {
@@ -150,31 +207,46 @@ fn load(dir: &Path) -> Result<Run> {
         stats,
         equity,
         weights,
-        trades: Csv::read(&dir.join("trades.csv"))?,
+        trades: {
+            let t = Csv::read(&dir.join("trades.csv"))?;
+            Trades {
+                dates: t.text("date")?,
+                assets: t.text("asset")?,
+                values: TRADE_COLUMNS
+                    .iter()
+                    .map(|c| t.numbers(c))
+                    .collect::<Result<_>>()?,
+            }
+        },
     })
 }
 
+/// The page of a run's folder, from its files.
 pub fn render(dir: &Path) -> Result<Markup> {
-    let r = load(dir)?;
+    render_run(&load(dir)?)
+}
+
+/// The page of a run, from its values.
+pub fn render_run(r: &Run) -> Result<Markup> {
     let name = r.stats.strategy["name"]
         .as_str()
         .unwrap_or("strategy")
         .to_owned();
     let body = html! {
-        (header(&r, &name))
-        (summary(&r, &name))
-        (equity(&r, &name))
-        (drawdown_chart(&r))
-        (drawdowns(&r))
-        (regimes(&r, &name))
-        (monthly(&r))
-        (yearly(&r, &name))
-        (rolling_section(&r, &name))
-        (distribution(&r, &name))
-        (confidence(&r, &name))
-        (allocation(&r))
-        (trades(&r)?)
-        (inputs(&r))
+        (header(r, &name))
+        (summary(r, &name))
+        (equity(r, &name))
+        (drawdown_chart(r))
+        (drawdowns(r))
+        (regimes(r, &name))
+        (monthly(r))
+        (yearly(r, &name))
+        (rolling_section(r, &name))
+        (distribution(r, &name))
+        (confidence(r, &name))
+        (allocation(r))
+        (trades(r)?)
+        (inputs(r))
     };
     Ok(page(&format!("{name}: rotor report"), body))
 }
@@ -715,12 +787,9 @@ fn allocation(r: &Run) -> Markup {
 fn trades(r: &Run) -> Result<Markup> {
     let m = &r.stats.metrics;
     let t = &r.trades;
-    let dates = t.text("date")?;
+    let (dates, assets, values, cols) = (&t.dates, &t.assets, &t.values, TRADE_COLUMNS);
     let n = dates.len();
     let from = n.saturating_sub(50);
-    let assets = t.text("asset")?;
-    let cols = ["quantity", "price", "notional", "commission", "slippage"];
-    let values: Vec<Vec<f64>> = cols.iter().map(|c| t.numbers(c)).collect::<Result<_>>()?;
     Ok(section(
         "trades",
         "Trading",

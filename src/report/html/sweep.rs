@@ -2,13 +2,13 @@
 //! and CSV files.
 
 use super::svg::{self, Lines, Series};
-use super::{engine, figure, heat, num_cell, number as f, page, section, Csv};
+use super::{figure, heat, num_cell, page, section, Csv};
 use crate::error::Result;
 use crate::report::fixed;
+use crate::report::sweep::{HeatmapSummary, Ranked, SweepSummary, WalkforwardSummary};
 use crate::stats::Metric;
 use crate::sweep::collect::MAX_SIDE;
 use maud::{html, Markup};
-use serde_json::Value;
 use std::path::Path;
 
 fn show(m: Metric, v: f64) -> String {
@@ -20,104 +20,80 @@ fn show(m: Metric, v: f64) -> String {
     }
 }
 
-pub fn render_sweep(s: &Value) -> Result<Markup> {
-    let name = s["strategy"].as_str().unwrap_or("strategy").to_owned();
-    let rank =
-        Metric::from_name(s["rank_by"].as_str().unwrap_or("sharpe")).unwrap_or(Metric::Sharpe);
-    let axes: Vec<(String, String)> = s["axes"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|x| {
-                    (
-                        x["name"].as_str().unwrap_or("").to_owned(),
-                        x["path"].as_str().unwrap_or("").to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+pub fn render_sweep(s: &SweepSummary) -> Result<Markup> {
+    let name = &s.strategy;
+    let rank = s.rank_by;
     // Everything below comes from summary.json, which keeps what the page needs of every row
     // (the heatmap cells, the histogram): the rows themselves are never read.
-    let values_of = |v: &Value| -> Vec<f64> {
-        v.as_array()
-            .map(|a| a.iter().map(f).collect())
-            .unwrap_or_default()
-    };
-    let axis_sizes: Vec<usize> = s["axes"]
-        .as_array()
-        .map(|a| a.iter().map(|x| values_of(&x["values"]).len()).collect())
-        .unwrap_or_default();
-    let histogram: Option<crate::stats::distribution::Histogram> =
-        serde_json::from_value(s["distribution"]["histogram"].clone()).ok();
-    let d = &s["distribution"];
-    let h = &s["honesty"];
-    let top = s["top"].as_array().cloned().unwrap_or_default();
+    let d = &s.distribution;
+    let h = &s.honesty;
     let body = html! {
         section id="header" {
             h1 { (name) ": parameter sweep" }
             dl.facts {
-                dt { "Variants" } dd { (s["variants"]) " (" (s["variants_before_constraints"]) " before constraints)" }
-                dt { "Swept" } dd { @for (i, (n, p)) in axes.iter().enumerate() {
-                    @if i > 0 { ", " } code { (p) } " (" (n) ", " (axis_sizes.get(i).copied().unwrap_or(0)) " values)" } }
-                @if let Some(c) = s["constraints"].as_array().filter(|c| !c.is_empty()) {
-                    dt { "Constraints" } dd { @for x in c { code { (x.as_str().unwrap_or("")) } " " } }
+                dt { "Variants" } dd { (s.variants) " (" (s.variants_before_constraints) " before constraints)" }
+                dt { "Swept" } dd { @for (i, a) in s.axes.iter().enumerate() {
+                    @if i > 0 { ", " } code { (a.path) } " (" (a.name) ", " (a.values.len()) " values)" } }
+                @if !s.constraints.is_empty() {
+                    dt { "Constraints" } dd { @for x in &s.constraints { code { (x) } " " } }
                 }
                 dt { "Ranked by" } dd { (rank.name()) }
-                dt { "Engine" } dd { (engine(s)) }
+                dt { "Engine" } dd { "rotor " (s.engine.version) }
             }
         }
         (section("ranking", "Best variants", html! {
             div.wide { table {
-                thead { tr { th.num { "rank" } th.num { "variant" } @for (n, _) in &axes { th.num { (n) } }
+                thead { tr { th.num { "rank" } th.num { "variant" } @for a in &s.axes { th.num { (a.name) } }
                     @for m in Metric::ALL { th.num { (m.name()) } } } }
-                tbody { @for t in &top { tr {
-                    td.num { (t["rank"]) } td.num { (t["variant"]) }
-                    @for (_, p) in &axes { td.num { (f(&t["params"][p])) } }
-                    @for m in Metric::ALL { @let v = f(&t["metrics"][m.name()]); (num_cell(&show(m, v), v)) }
+                tbody { @for t in &s.top { tr {
+                    td.num { (t.rank) } td.num { (t.variant) }
+                    @for a in &s.axes { td.num { (param(t, &a.path)) } }
+                    @for m in Metric::ALL { @let v = m.of(&t.metrics); (num_cell(&show(m, v), v)) }
                 } } }
             } }
         }))
         (section("heatmaps", "Heatmaps", html! {
-            @let maps = s["heatmaps"].as_array().cloned().unwrap_or_default();
-            @if s.get("heatmaps").is_none() { p.muted { "This summary.json was written by an older rotor, which did not keep the heatmap cells: rerun the sweep." } }
-            @else if maps.is_empty() { p.muted { "One swept parameter: no heatmap (the ranking table and the distribution below show it)." } }
-            @for m in &maps {
-                (heatmap(m, rank))
+            @match &s.heatmaps {
+                None => { p.muted { "This summary.json was written by an older rotor, which did not keep the heatmap cells: rerun the sweep." } }
+                Some(maps) if maps.is_empty() => { p.muted { "One swept parameter: no heatmap (the ranking table and the distribution below show it)." } }
+                Some(maps) => { @for m in maps { (heatmap(m, rank)) } }
             }
         }))
         (section("distribution", "The ranking metric over all variants", html! {
-            (figure(svg::histogram_of(&format!("{} over all variants", rank.name()), histogram.as_ref(),
-                &|v| fixed(v, 2), &[("winner", f(&d["winner"]))]),
-                &format!("Distribution of {} over the {} variants; the dashed line marks the winner.", rank.name(), s["variants"])))
+            (figure(svg::histogram_of(&format!("{} over all variants", rank.name()), d.histogram.as_ref(),
+                &|v| fixed(v, 2), &[("winner", d.winner)]),
+                &format!("Distribution of {} over the {} variants; the dashed line marks the winner.", rank.name(), s.variants)))
             dl.facts {
-                dt { "Mean, standard deviation" } dd { (fixed(f(&d["mean"]), 3)) ", " (fixed(f(&d["stdev"]), 3)) }
-                dt { "5th, 50th, 95th percentile" } dd { (fixed(f(&d["p05"]), 3)) ", " (fixed(f(&d["median"]), 3)) ", " (fixed(f(&d["p95"]), 3)) }
-                dt { "Winner" } dd { (fixed(f(&d["winner"]), 3)) ": " (fixed(f(&d["winner_z"]), 2)) " standard deviations above the mean, at or above " (fixed(f(&d["winner_percentile"]) * 100.0, 1)) " % of the variants" }
+                dt { "Mean, standard deviation" } dd { (fixed(d.mean, 3)) ", " (fixed(d.stdev, 3)) }
+                dt { "5th, 50th, 95th percentile" } dd { (fixed(d.p05, 3)) ", " (fixed(d.median, 3)) ", " (fixed(d.p95, 3)) }
+                dt { "Winner" } dd { (fixed(d.winner, 3)) ": " (fixed(d.winner_z, 2)) " standard deviations above the mean, at or above " (fixed(d.winner_percentile * 100.0, 1)) " % of the variants" }
             }
         }))
         (section("honesty", "Is the winner's Sharpe ratio real?", html! {
             dl.facts {
-                dt { "Probabilistic Sharpe ratio" } dd { (fixed(f(&h["probabilistic_sharpe"]), 3)) }
-                dt { "Deflated Sharpe ratio" } dd { (fixed(f(&h["deflated_sharpe"]), 3)) }
-                dt { "Trials" } dd { (h["trials"]) }
+                dt { "Probabilistic Sharpe ratio" } dd { (fixed(h.probabilistic_sharpe, 3)) }
+                dt { "Deflated Sharpe ratio" } dd { (fixed(h.deflated_sharpe, 3)) }
+                dt { "Trials" } dd { (h.trials) }
             }
             p { "The probabilistic Sharpe ratio is the probability that the winner's true Sharpe ratio is above zero, given how many returns it has and their skew and kurtosis." }
-            p { "The deflated Sharpe ratio is the same probability against the Sharpe ratio that the best of " (h["trials"]) " strategies with no skill would show by luck (" (fixed(f(&h["expected_max_sharpe"]) * crate::conventions::BARS_PER_YEAR.sqrt(), 3)) " a year here): below 0.95, the winner may just be the luckiest variant." }
+            p { "The deflated Sharpe ratio is the same probability against the Sharpe ratio that the best of " (h.trials) " strategies with no skill would show by luck (" (fixed(h.expected_max_sharpe * crate::conventions::BARS_PER_YEAR.sqrt(), 3)) " a year here): below 0.95, the winner may just be the luckiest variant." }
         }))
     };
     Ok(page(&format!("{name}: rotor sweep report"), body))
 }
 
+/// A ranked variant's value of the swept path `path` (NaN when the row lacks it).
+fn param(t: &Ranked, path: &str) -> f64 {
+    t.params
+        .iter()
+        .find(|(p, _)| p == path)
+        .map_or(f64::NAN, |(_, v)| *v)
+}
+
 /// A heatmap of `summary.json`: the best value of the ranking metric in each (x, y) cell, as a
 /// coloured SVG grid.
-fn heatmap(m: &Value, rank: Metric) -> Markup {
-    let list = |v: &Value| -> Vec<f64> {
-        v.as_array()
-            .map(|a| a.iter().map(f).collect())
-            .unwrap_or_default()
-    };
-    let (xs, ys, cells) = (list(&m["xs"]), list(&m["ys"]), list(&m["values"]));
+fn heatmap(m: &HeatmapSummary, rank: Metric) -> Markup {
+    let (xs, ys, cells) = (&m.xs, &m.ys, &m.values);
     let grid: Vec<Vec<f64>> = (0..ys.len())
         .map(|y| {
             (0..xs.len())
@@ -133,20 +109,16 @@ fn heatmap(m: &Value, rank: Metric) -> Markup {
     } else {
         1.0
     };
-    let idx = |k: usize| m["mark"][k].as_u64().map(|v| v as usize);
-    let mark = idx(0).zip(idx(1));
+    let mark = Some((m.mark[0], m.mark[1]));
     let labels = |v: &[f64]| v.iter().map(|x| format!("{x}")).collect::<Vec<_>>();
-    let (xn, yn) = (
-        m["x_name"].as_str().unwrap_or(""),
-        m["y_name"].as_str().unwrap_or(""),
-    );
-    let per = |k: usize| m["values_per_cell"][k].as_u64().unwrap_or(1);
+    let (xn, yn) = (m.x_name.as_str(), m.y_name.as_str());
+    let per = |k: usize| m.values_per_cell[k];
     let chart = svg::heatmap(
         &format!("Best {} by {xn} and {yn}", rank.name()),
         xn,
-        &labels(&xs),
+        &labels(xs),
         yn,
-        &labels(&ys),
+        &labels(ys),
         &grid,
         &|v| heat(sign * (v - mid), scale),
         &|v| fixed(v, 3),
@@ -166,33 +138,26 @@ fn heatmap(m: &Value, rank: Metric) -> Markup {
     )
 }
 
-pub fn render_walkforward(dir: &Path, s: &Value) -> Result<Markup> {
-    let r = &s["result"];
-    let name = s["strategy"].as_str().unwrap_or("strategy").to_owned();
-    let metric = r["metric"].as_str().unwrap_or("sharpe").to_owned();
+pub fn render_walkforward(dir: &Path, s: &WalkforwardSummary) -> Result<Markup> {
+    let r = &s.result;
+    let name = &s.strategy;
+    let metric = r.metric.name();
     let eq = Csv::read(&dir.join("oos_equity.csv"))?;
     let (days, equity) = (eq.days("date")?, eq.numbers("equity")?);
-    let windows = r["windows"].as_array().cloned().unwrap_or_default();
-    let axes: Vec<String> = s["axes"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|x| x["name"].as_str().unwrap_or("").to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
+    let windows = &r.windows;
+    let axes: Vec<&str> = s.axes.iter().map(|a| a.name.as_str()).collect();
     let labels: Vec<String> = (0..windows.len()).map(|k| k.to_string()).collect();
-    let is: Vec<f64> = windows.iter().map(|w| f(&w["train_metric"])).collect();
-    let oos: Vec<f64> = windows.iter().map(|w| f(&w["test_metric"])).collect();
-    let o = &r["out_of_sample"];
+    let is: Vec<f64> = windows.iter().map(|w| w.train_metric).collect();
+    let oos: Vec<f64> = windows.iter().map(|w| w.test_metric).collect();
+    let o = &r.out_of_sample;
     let body = html! {
         section id="header" {
             h1 { (name) ": walk-forward test" }
             dl.facts {
-                dt { "Windows" } dd { (windows.len()) " (" (if r["anchored"].as_bool() == Some(true) { "anchored" } else { "rolling" }) ")" }
-                dt { "Variants" } dd { (s["variants"]) }
+                dt { "Windows" } dd { (windows.len()) " (" (if r.anchored { "anchored" } else { "rolling" }) ")" }
+                dt { "Variants" } dd { (s.variants) }
                 dt { "Chosen by" } dd { (metric) " over each training span" }
-                dt { "Engine" } dd { (engine(s)) }
+                dt { "Engine" } dd { "rotor " (s.engine.version) }
             }
         }
         (section("equity", "Out-of-sample equity", html! {
@@ -202,9 +167,9 @@ pub fn render_walkforward(dir: &Path, s: &Value) -> Result<Markup> {
                 regions: vec![], region_names: vec![] }),
                 "The test spans chained: on each, the variant that was best on the training span before it."))
             dl.facts {
-                dt { "CAGR" } dd { (crate::report::pct(f(&o["cagr"]))) }
-                dt { "Sharpe" } dd { (fixed(f(&o["sharpe"]), 2)) }
-                dt { "Max drawdown" } dd { (crate::report::pct(f(&o["max_drawdown"]))) }
+                dt { "CAGR" } dd { (crate::report::pct(o.cagr)) }
+                dt { "Sharpe" } dd { (fixed(o.sharpe, 2)) }
+                dt { "Max drawdown" } dd { (crate::report::pct(o.max_drawdown)) }
             }
         }))
         (section("degradation", "In sample against out of sample", html! {
@@ -212,9 +177,9 @@ pub fn render_walkforward(dir: &Path, s: &Value) -> Result<Markup> {
                 &[("in sample (training)", is.clone()), ("out of sample (test)", oos.clone())], &|v| fixed(v, 2)),
                 "Per window: the chosen variant's metric on its training span and on the test span that follows."))
             dl.facts {
-                dt { "Mean in sample" } dd { (fixed(f(&r["in_sample_mean"]), 3)) }
-                dt { "Mean out of sample" } dd { (fixed(f(&r["out_of_sample_mean"]), 3)) }
-                dt { "Ratio (degradation)" } dd { (fixed(f(&r["degradation_ratio"]), 3)) }
+                dt { "Mean in sample" } dd { (fixed(r.in_sample_mean, 3)) }
+                dt { "Mean out of sample" } dd { (fixed(r.out_of_sample_mean, 3)) }
+                dt { "Ratio (degradation)" } dd { (fixed(r.degradation_ratio, 3)) }
             }
         }))
         (section("windows", "Windows", html! {
@@ -223,10 +188,10 @@ pub fn render_walkforward(dir: &Path, s: &Value) -> Result<Markup> {
                     @for a in &axes { th.num { (a) } } th.num { "in sample" } th.num { "out of sample" } } }
                 tbody { @for (k, w) in windows.iter().enumerate() { tr {
                     td.num { (k) }
-                    td { (w["train_start"].as_str().unwrap_or("")) " to " (w["train_end"].as_str().unwrap_or("")) }
-                    td { (w["test_start"].as_str().unwrap_or("")) " to " (w["test_end"].as_str().unwrap_or("")) }
-                    td.num { (w["variant"]) }
-                    @for p in w["params"].as_array().cloned().unwrap_or_default() { td.num { (f(&p)) } }
+                    td { (w.train_start) " to " (w.train_end) }
+                    td { (w.test_start) " to " (w.test_end) }
+                    td.num { (w.variant) }
+                    @for p in &w.params { td.num { (p) } }
                     (num_cell(&fixed(is[k], 3), is[k])) (num_cell(&fixed(oos[k], 3), oos[k]))
                 } } }
             } }
