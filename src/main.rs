@@ -95,7 +95,8 @@ fn main() -> ExitCode {
 fn decode_parquet_from_stdin() -> ExitCode {
     use std::io::Read;
     let mut bytes = vec![];
-    if std::io::stdin().read_to_end(&mut bytes).is_err() {
+    if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+        eprint!("cannot read the file's bytes from the parent process: {e}");
         return ExitCode::from(2);
     }
     match rotor::data::load::decode_parquet(bytes) {
@@ -136,12 +137,25 @@ fn parquet_probe(bytes: &[u8]) -> Result<(), String> {
         child.wait_with_output()
     })
     .map_err(failed)?;
-    match out.status.code() {
-        Some(0) => Ok(()),
-        Some(2) => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
-        _ => Err(format!(
-            "a damaged Parquet file: its reader stopped on it ({})",
-            out.status
+    #[cfg(unix)]
+    let signal = std::os::unix::process::ExitStatusExt::signal(&out.status);
+    #[cfg(not(unix))]
+    let signal: Option<i32> = None;
+    match (out.status.code(), signal) {
+        (Some(0), _) => Ok(()),
+        (Some(2), _) if !out.stderr.is_empty() => {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+        // Ctrl-C or a scheduler's SIGTERM reached the child too: not the file's fault.
+        (_, Some(2 | 15)) => Err("interrupted while reading it".into()),
+        // The signal by number, not the status's text (which adds "core dumped" or not, as
+        // the machine's core limit says): the same file, the same message.
+        (_, Some(sig)) => Err(format!(
+            "a damaged Parquet file: its reader stopped on it (signal {sig})"
+        )),
+        (code, None) => Err(format!(
+            "the process reading it failed (exit code {})",
+            code.map_or("unknown".into(), |c| c.to_string())
         )),
     }
 }

@@ -24,14 +24,11 @@ const LAYERS: &[&[&str]] = &[
 ];
 
 /// The source of a file without its comments (line comments and doc comments; block comments
-/// are not used in this crate) and without its `#[cfg(test)]` module, which ends the file.
+/// are not used in this crate) and without its `#[cfg(test)]` items (a test module may sit
+/// anywhere in a file, with code after it).
 fn code(text: &str) -> String {
-    let body = match text.find("#[cfg(test)]") {
-        Some(i) => &text[..i],
-        None => text,
-    };
     let mut out = String::new();
-    for line in body.lines() {
+    for line in text.lines() {
         // A `//` inside a string literal ("https://...") would cut a line short; no module path
         // follows one on the same line in this crate, so cutting is safe.
         let keep = match line.find("//") {
@@ -41,7 +38,42 @@ fn code(text: &str) -> String {
         out.push_str(keep);
         out.push('\n');
     }
+    while let Some(at) = out.find("#[cfg(test)]") {
+        let end = item_end(&out, at);
+        out.replace_range(at..end, "");
+    }
     out
+}
+
+/// The end of the item starting at `at`: past the `}` that closes its first `{` (braces inside
+/// string and character literals are not counted), or past its `;` when it has no body.
+fn item_end(text: &str, at: usize) -> usize {
+    let b = text.as_bytes();
+    let (mut i, mut depth) = (at + "#[cfg(test)]".len(), 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                // A string: to its closing quote, escapes skipped (raw strings hold no `"#`
+                // before their end in this crate's tests, so the same rule finds their end).
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'\'' if i + 2 < b.len() && b[i + 2] == b'\'' => i += 2,
+            b'{' => depth += 1,
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            b';' if depth == 0 => return i + 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    b.len()
 }
 
 fn ident(s: &str) -> &str {
@@ -114,7 +146,12 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap();
-            let mut used = imports(&code(&text));
+            // `super::` as many times as the file is deep inside its top-level module, plus
+            // one, names the crate root: `super::x` in src/m.rs or src/m/mod.rs is crate::x.
+            let parts = rel.components().count();
+            let depth = parts - 1 - usize::from(rel.ends_with("mod.rs"));
+            let code = code(&text).replace(&"super::".repeat(depth + 1), "crate::");
+            let mut used = imports(&code);
             used.remove(&module);
             g.entry(module).or_default().extend(used);
         }
@@ -160,4 +197,8 @@ fn imports_are_read_from_paths_and_groups_not_comments() {
                 #[cfg(test)]\nmod tests { use crate::sweep; }\n";
     let got: Vec<String> = imports(&code(text)).into_iter().collect();
     assert_eq!(got, ["data", "date", "error", "sim", "stats"]);
+    // Code after a test module counts; braces in its strings and characters do not end it.
+    let text = "#[cfg(test)]\nmod tests { fn f() { let _ = (\"{\", '}'); crate::plot::x(); } }\nfn g() { crate::report::y(); }\n#[cfg(test)]\nuse crate::events;\n";
+    let got: Vec<String> = imports(&code(text)).into_iter().collect();
+    assert_eq!(got, ["report"]);
 }

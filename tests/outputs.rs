@@ -767,3 +767,38 @@ a = "a"
     }
     assert!(cells > 0);
 }
+
+/// A name that would be a second column of the same name in a result file (a benchmark named
+/// `cash` beside equity.csv's own `cash`, an asset or a regime named `date`) is bad input at its
+/// line: a CSV with two columns of one name reads back with one of them renamed.
+#[test]
+fn names_that_would_repeat_a_column_of_the_result_files_are_refused() {
+    let d = tempfile::tempdir().unwrap();
+    common::two_assets(d.path(), 100, 7);
+    let base =
+        "version = 1\nname = \"n\"\n[assets]\na = { file = \"data/a.csv\", column = \"close\" }\n";
+    for (extra, key, line) in [
+        (
+            "b = { file = \"data/b.csv\", column = \"close\" }\n[[rules]]\notherwise = true\nweights = { a = 1 }\n[benchmarks]\ncash = \"b\"\n",
+            "`benchmarks.cash`",
+            10,
+        ),
+        (
+            "date = { file = \"data/b.csv\", column = \"close\" }\n[[rules]]\notherwise = true\nweights = { a = 1 }\n",
+            "`assets.date`",
+            5,
+        ),
+        (
+            "[[rules]]\notherwise = true\nweights = { a = 1 }\n[regimes]\ndate = \"ret(a, 5) > 0\"\n",
+            "`regimes.date`",
+            9,
+        ),
+    ] {
+        let s = write(d.path(), "n.toml", &format!("{base}{extra}"));
+        let o = rotor_in(d.path(), &["validate", &s.display().to_string()]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{e}");
+        assert!(e.contains(&format!("n.toml:{line}:")), "{e}");
+        assert!(e.contains(key) && e.contains("choose another"), "{e}");
+    }
+}

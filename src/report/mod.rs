@@ -171,13 +171,18 @@ pub fn build(panel: &Panel, runs: &Runs, held: regimes::Held) -> Report {
 }
 
 /// The `stats.json` of a run.
-pub fn stats_file(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report) -> StatsFile {
+pub fn stats_file(
+    strategy: &Strategy,
+    panel: &Panel,
+    runs: &Runs,
+    report: &Report,
+) -> Result<StatsFile> {
     let same_bar = runs.strategy.same_bar;
-    StatsFile {
+    Ok(StatsFile {
         schema: STATS_SCHEMA.into(),
         engine: sweep::EngineInfo::this(),
-        // A plain struct of numbers and strings: it cannot fail to become a JSON value.
-        strategy: serde_json::to_value(strategy).unwrap_or_default(),
+        // Fails only on what JSON cannot hold (a path that is not UTF-8).
+        strategy: serde_json::to_value(strategy).map_err(unwritable)?,
         inputs: panel.inputs.clone(),
         synthetic: synthetic_checks(panel),
         calendar: Calendar::of(panel, &runs.strategy),
@@ -207,16 +212,33 @@ pub fn stats_file(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Repo
             })
             .collect(),
         regimes: report.regimes.clone(),
+    })
+}
+
+/// Why stats.json cannot be written (JSON holds only UTF-8 text: a path that is not).
+fn unwritable(e: serde_json::Error) -> Error {
+    Error::Other(format!("cannot write stats.json: {e}"))
+}
+
+impl StatsFile {
+    /// The file as it reads back: NaN and infinities are written as `null` and read as NaN.
+    /// What the report of a run in memory shows, so it equals the report of the folder.
+    pub fn as_written(&self) -> Result<StatsFile> {
+        serde_json::from_value(serde_json::to_value(self).map_err(unwritable)?).map_err(unwritable)
     }
 }
 
-pub fn stats_json(strategy: &Strategy, panel: &Panel, runs: &Runs, report: &Report) -> String {
-    let file = stats_file(strategy, panel, runs, report);
-    // Serialising plain structs of numbers and strings cannot fail; NaN and infinities become null.
-    let mut s =
-        serde_json::to_string_pretty(&file).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+pub fn stats_json(
+    strategy: &Strategy,
+    panel: &Panel,
+    runs: &Runs,
+    report: &Report,
+) -> Result<String> {
+    let file = stats_file(strategy, panel, runs, report)?;
+    // NaN and infinities become null.
+    let mut s = serde_json::to_string_pretty(&file).map_err(unwritable)?;
     s.push('\n');
-    s
+    Ok(s)
 }
 
 /// Escapes text for XML, SVG and HTML content and attributes (the one escaping function of the
@@ -380,7 +402,7 @@ pub fn write_outputs(
         write_file(
             tmp,
             "stats.json",
-            &stats_json(strategy, panel, runs, report),
+            &stats_json(strategy, panel, runs, report)?,
         )?;
         write_file(tmp, "equity.csv", &equity_csv(panel, runs))?;
         write_file(tmp, "weights.csv", &weights_csv(panel, &runs.strategy))?;

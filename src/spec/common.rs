@@ -208,6 +208,12 @@ fn check_namespace(
                 format!("{section}.{n}"),
                 format!("`{n}` is reserved (a keyword or function name); choose another name"),
             ));
+        } else if n == "date" {
+            errors.push((
+                span.clone(),
+                format!("{section}.{n}"),
+                "`date` is the first column of every file rotor writes (weights.csv has a column per asset); choose another name".into(),
+            ));
         }
         if let Some((_, other)) = seen.iter().find(|(m, _)| *m == n) {
             errors.push((span, format!("{section}.{n}"), format!("the name `{n}` is already used in [{other}]; names must be unique across params, assets, series and signals")));

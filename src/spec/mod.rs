@@ -178,6 +178,16 @@ fn read_strategy(cx: &mut Cx, top: &mut Table) -> Strategy {
     let check = trading::read_check(cx, top);
     // Regimes are labels of conditions, not names in expressions: the same checks as signals.
     let regimes = common::named(cx, top, "regimes", "regime", common::expr_src);
+    // regimes.csv: date, then a column per regime.
+    for (name, src) in &regimes {
+        if name == "date" {
+            cx.err(
+                &src.span,
+                &format!("regimes.{name}"),
+                "`date` is the first column of regimes.csv; choose another regime name",
+            );
+        }
+    }
     // [sweep] is checked by `rotor sweep` / `rotor walkforward` (crate::sweep); a run ignores
     // its problems.
     let sweep = top

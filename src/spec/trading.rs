@@ -160,6 +160,18 @@ pub(crate) fn read_benchmarks(cx: &mut Cx, top: &mut Table) -> Vec<BenchmarkSpec
     // A benchmark's name becomes a column of equity.csv and a series of the charts: the same
     // name check as assets, signals and regimes.
     for (k, node, key) in super::common::entries(cx, &t, "benchmarks", "benchmark") {
+        // equity.csv: date, equity, cash, drawdown, cash_return, then a column per benchmark.
+        if ["date", "equity", "cash", "drawdown", "cash_return"].contains(&k.get_ref().as_str()) {
+            cx.err(
+                &k.span(),
+                &key,
+                format!(
+                    "`{}` is a column of equity.csv beside the benchmarks' own; choose another benchmark name",
+                    k.get_ref()
+                ),
+            );
+            continue;
+        }
         match node.get_ref() {
             Value::String(asset) => out.push(BenchmarkSpec {
                 name: k.get_ref().clone(),

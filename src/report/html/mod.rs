@@ -69,7 +69,7 @@ pub fn run_page(
     runs: &crate::sim::Runs,
     report: &super::Report,
 ) -> Result<String> {
-    Ok(run::render_run(&run::of_run(strategy, panel, runs, report))?.into_string())
+    Ok(run::render_run(&run::of_run(strategy, panel, runs, report)?)?.into_string())
 }
 
 /// Writes `report.html` into an output folder, from the folder's files.

@@ -57,7 +57,7 @@ pub fn of_run(
     panel: &crate::data::Panel,
     runs: &crate::sim::Runs,
     report: &crate::report::Report,
-) -> Run {
+) -> Result<Run> {
     let run = &runs.strategy;
     let days: Vec<f64> = panel.dates.iter().map(|&d| d as f64).collect();
     let col = |v: &[f64]| -> Vec<f64> { v.iter().map(|x| as_written(*x)).collect() };
@@ -109,8 +109,8 @@ pub fn of_run(
             col(&run.trades.iter().map(|t| t.slippage).collect::<Vec<_>>()),
         ],
     };
-    Run {
-        stats: crate::report::stats_file(strategy, panel, runs, report),
+    Ok(Run {
+        stats: crate::report::stats_file(strategy, panel, runs, report)?.as_written()?,
         equity,
         weights: (days, layers),
         trades,
@@ -119,7 +119,7 @@ pub fn of_run(
             .iter()
             .map(|(name, _, h)| (name.clone(), h.clone()))
             .collect(),
-    }
+    })
 }
 
 fn load(dir: &Path) -> Result<Run> {
