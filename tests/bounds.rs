@@ -646,14 +646,26 @@ fn a_merge_from_another_folder_says_where_the_shards_ran() {
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
-/// Whether this machine lets the test mount a small filesystem in a private mount namespace
-/// (`unshare`, as root or with user namespaces). In CI (`CI` set) it must.
+/// `program args...` run with a tmpfs of `bytes` mounted on `dir` in a mount namespace of its
+/// own (`unshare`, as root or with user namespaces): the mount ends with the process.
+#[cfg(target_os = "linux")]
+fn on_tmpfs(dir: &Path, bytes: u64, program: &str, args: &[&str]) -> Command {
+    let mut c = Command::new("unshare");
+    c.args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+        .arg("mount -t tmpfs -o size=\"$1\" tmpfs \"$2\" && shift 3 && exec \"$@\"")
+        .args(["sh", &bytes.to_string()])
+        .arg(dir)
+        .arg("--")
+        .arg(program)
+        .args(args);
+    c
+}
+
+/// Whether this machine lets the test mount a small filesystem in a private mount namespace.
+/// In CI (`CI` set) it must.
 #[cfg(target_os = "linux")]
 fn can_mount_tmpfs(dir: &Path) -> bool {
-    let ok = Command::new("unshare")
-        .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
-        .arg("mount -t tmpfs -o size=64k tmpfs \"$0\"")
-        .arg(dir)
+    let ok = on_tmpfs(dir, 64 << 10, "true", &[])
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
@@ -722,12 +734,8 @@ fn a_full_disk_while_writing_is_bad_input_and_leaves_nothing() {
         (tables + charts + page, "report.html"),
     ];
     for (bytes, file) in cases {
-        let o = Command::new("unshare")
-            .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
-            .arg("mount -t tmpfs -o size=\"$1\" tmpfs disk && shift 2 && exec \"$@\"")
-            .args(["sh", &bytes.to_string(), "--"])
-            .arg(env!("CARGO_BIN_EXE_rotor"))
-            .args(["run", &s.display().to_string(), "--out", "disk/o"])
+        let run = ["run", &s.display().to_string(), "--out", "disk/o"];
+        let o = on_tmpfs(Path::new("disk"), bytes, env!("CARGO_BIN_EXE_rotor"), &run)
             .current_dir(d.path())
             .output()
             .unwrap();

@@ -22,9 +22,9 @@ macro_rules! png_and_svg {
         register_font();
         let size = (WIDTH, HEIGHT);
         let png = $dir.join(format!("{}.png", $stem));
-        $draw(BitMapBackend::new(&png, size).into_drawing_area(), $($arg),*).map_err(|e| into(e, &png))?;
+        $draw(BitMapBackend::new(&png, size).into_drawing_area(), $($arg),*).map_err(|f| f.into(&png))?;
         let svg = $dir.join(format!("{}.svg", $stem));
-        $draw(SVGBackend::new(&svg, size).into_drawing_area(), $($arg),*).map_err(|e| into(e, &svg))?;
+        $draw(SVGBackend::new(&svg, size).into_drawing_area(), $($arg),*).map_err(|f| f.into(&svg))?;
     }};
 }
 
@@ -73,10 +73,35 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(127, 127, 127),
 ];
 
+/// Why a chart could not be drawn: which chart, and the cause in words; the file it was drawn
+/// into is added by [`Failure::into`].
+struct Failure {
+    what: &'static str,
+    why: String,
+}
+
+impl Failure {
+    /// The error naming the chart's file (named as the output folder's file once the folder is
+    /// in place: [`Error::with_path`]).
+    fn into(self, file: &Path) -> Error {
+        Error::Other(format!(
+            "cannot draw {} into {}: {}",
+            self.what,
+            file.display(),
+            self.why
+        ))
+    }
+}
+
+type Drawn = std::result::Result<(), Failure>;
+
 fn err<E: std::error::Error + Send + Sync + 'static>(
-    what: &str,
-) -> impl Fn(DrawingAreaErrorKind<E>) -> Error + '_ {
-    move |e| Error::Other(format!("cannot draw {what}: {}", words(&e)))
+    what: &'static str,
+) -> impl Fn(DrawingAreaErrorKind<E>) -> Failure {
+    move |e| Failure {
+        what,
+        why: words(&e),
+    }
 }
 
 /// A drawing error in the words of its cause (a full disk: "No space left on device (os error
@@ -91,19 +116,6 @@ fn words<E: std::error::Error + Send + Sync + 'static>(e: &DrawingAreaErrorKind<
         Some(BitMapBackendError::ImageError(img)) => img.to_string(),
         Some(other) => format!("{other:?}"),
         None => inner.to_string(),
-    }
-}
-
-/// A chart's error with the file it was drawn into (named as the output folder's file once the
-/// folder is in place: [`Error::with_path`]).
-fn into(e: Error, file: &Path) -> Error {
-    match e {
-        // "cannot draw the equity chart: REASON" (from `err`; no chart's name holds ": ").
-        Error::Other(m) => match m.split_once(": ") {
-            Some((what, why)) => Error::Other(format!("{what} into {}: {why}", file.display())),
-            None => Error::Other(format!("{m} (into {})", file.display())),
-        },
-        other => other,
     }
 }
 
@@ -157,7 +169,7 @@ fn equity_chart<DB: DrawingBackend<ErrorType: 'static>>(
     title: &str,
     dates: &[Date],
     lines: &[Line],
-) -> Result<()> {
+) -> Drawn {
     let e = err::<DB::ErrorType>("the equity chart");
     root.fill(&WHITE).map_err(&e)?;
     let (lo, hi) = lines
@@ -211,7 +223,7 @@ fn drawdown_chart<DB: DrawingBackend<ErrorType: 'static>>(
     title: &str,
     dates: &[Date],
     dd: &[f64],
-) -> Result<()> {
+) -> Drawn {
     let e = err::<DB::ErrorType>("the drawdown chart");
     root.fill(&WHITE).map_err(&e)?;
     let lo = dd.iter().copied().fold(0.0, f64::min).min(-0.01) * 1.05;
@@ -251,7 +263,7 @@ fn allocation_chart<DB: DrawingBackend<ErrorType: 'static>>(
     dates: &[Date],
     names: &[String],
     weights: &[f64],
-) -> Result<()> {
+) -> Drawn {
     let e = err::<DB::ErrorType>("the allocation chart");
     root.fill(&WHITE).map_err(&e)?;
     let k = names.len();
@@ -397,7 +409,7 @@ fn viridis(t: f64) -> RGBColor {
 fn heatmap_chart<DB: DrawingBackend<ErrorType: 'static>>(
     root: DrawingArea<DB, Shift>,
     h: &Heatmap,
-) -> Result<()> {
+) -> Drawn {
     let e = err::<DB::ErrorType>("the heatmap");
     root.fill(&WHITE).map_err(&e)?;
     let (main, bar) = root.split_horizontally(WIDTH - 110);
@@ -510,7 +522,7 @@ pub struct EventPath<'a> {
 fn event_path_chart<DB: DrawingBackend<ErrorType: 'static>>(
     root: DrawingArea<DB, Shift>,
     p: &EventPath,
-) -> Result<()> {
+) -> Drawn {
     let e = err::<DB::ErrorType>("the event path chart");
     root.fill(&WHITE).map_err(&e)?;
     let max_k = p

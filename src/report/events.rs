@@ -39,14 +39,14 @@ pub const EVENTS_SCHEMA: &str = "rotor.events/1";
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EventsSummary {
     pub schema: String,
-    pub engine: super::sweep::EngineInfo,
+    pub engine: super::EngineInfo,
     pub study: Study,
 }
 
 pub fn summary_json(s: &Study) -> String {
     let v = EventsSummary {
         schema: EVENTS_SCHEMA.into(),
-        engine: super::sweep::EngineInfo::this(),
+        engine: super::EngineInfo::this(),
         study: s.clone(),
     };
     let mut t = serde_json::to_string_pretty(&v).unwrap_or_default();

@@ -92,6 +92,23 @@ impl Calendar {
     }
 }
 
+/// The engine that wrote a result file.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct EngineInfo {
+    pub name: String,
+    pub version: String,
+}
+
+impl EngineInfo {
+    /// This rotor.
+    pub fn this() -> EngineInfo {
+        EngineInfo {
+            name: "rotor".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
 /// How decisions were filled (`stats.json`).
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ExecutionNote {
@@ -121,7 +138,7 @@ pub struct BenchmarkStats {
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct StatsFile {
     pub schema: String,
-    pub engine: sweep::EngineInfo,
+    pub engine: EngineInfo,
     /// The strategy as resolved (every default filled in), as `spec::Strategy` serialises it:
     /// shown, not computed with, so it is read back as it is.
     pub strategy: serde_json::Value,
@@ -180,7 +197,7 @@ pub fn stats_file(
     let same_bar = runs.strategy.same_bar;
     Ok(StatsFile {
         schema: STATS_SCHEMA.into(),
-        engine: sweep::EngineInfo::this(),
+        engine: EngineInfo::this(),
         // Fails only on what JSON cannot hold (a path that is not UTF-8).
         strategy: serde_json::to_value(strategy).map_err(unwritable)?,
         inputs: panel.inputs.clone(),
@@ -218,14 +235,6 @@ pub fn stats_file(
 /// Why stats.json cannot be written (JSON holds only UTF-8 text: a path that is not).
 fn unwritable(e: serde_json::Error) -> Error {
     Error::Other(format!("cannot write stats.json: {e}"))
-}
-
-impl StatsFile {
-    /// The file as it reads back: NaN and infinities are written as `null` and read as NaN.
-    /// What the report of a run in memory shows, so it equals the report of the folder.
-    pub fn as_written(&self) -> Result<StatsFile> {
-        serde_json::from_value(serde_json::to_value(self).map_err(unwritable)?).map_err(unwritable)
-    }
 }
 
 pub fn stats_json(
@@ -399,11 +408,8 @@ pub fn write_outputs(
     files: Outputs,
 ) -> Result<()> {
     folder::write_dir_atomically(out, "run", |tmp| {
-        write_file(
-            tmp,
-            "stats.json",
-            &stats_json(strategy, panel, runs, report)?,
-        )?;
+        let stats = stats_json(strategy, panel, runs, report)?;
+        write_file(tmp, "stats.json", &stats)?;
         write_file(tmp, "equity.csv", &equity_csv(panel, runs))?;
         write_file(tmp, "weights.csv", &weights_csv(panel, &runs.strategy))?;
         write_file(tmp, "trades.csv", &trades_csv(panel, &runs.strategy))?;
@@ -441,10 +447,12 @@ pub fn write_outputs(
         }
         if files.report {
             // From the values in memory: the same page `rotor report DIR` builds from the files.
+            // (stats.json as just written, read back as `rotor report` reads it).
+            let stats = crate::error::parse_json(&tmp.join("stats.json"), &stats)?;
             write_file(
                 tmp,
                 html::FILE,
-                &html::run_page(strategy, panel, runs, report)?,
+                &html::run_page(stats, panel, runs, report)?,
             )?;
         }
         Ok(())

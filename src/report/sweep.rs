@@ -1,7 +1,7 @@
 //! Outputs of `rotor sweep` and `rotor walkforward`.
 
 use super::csv::Csv;
-use super::{fixed, num, pct, write_file};
+use super::{fixed, num, pct, write_file, EngineInfo};
 use crate::data::load::{OutColumn, ParquetStream};
 use crate::date;
 use crate::error::Result;
@@ -71,23 +71,6 @@ fn columns(sw: &Sweep, ids: &[usize], rows: &[Headline]) -> Vec<(String, OutColu
 
 /// The schema of a sweep's `summary.json`.
 pub const SWEEP_SCHEMA: &str = "rotor.sweep/1";
-
-/// The engine that wrote a result file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EngineInfo {
-    pub name: String,
-    pub version: String,
-}
-
-impl EngineInfo {
-    /// This rotor.
-    pub fn this() -> EngineInfo {
-        EngineInfo {
-            name: "rotor".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        }
-    }
-}
 
 /// A swept path as `summary.json` lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 
 use super::regime::annual_return;
 use super::relative::cov;
-use super::returns::stdev;
+use super::returns::{simple_returns, stdev};
 use crate::date::{self, Date};
 use serde::Serialize;
 
@@ -45,8 +45,7 @@ pub struct Check {
 /// Compares the real and the synthetic levels on `dates` (the dates both have, at least 2):
 /// daily returns between consecutive common dates.
 pub fn check(fund: Fund, dates: &[Date], real: &[f64], rebuilt: &[f64]) -> Check {
-    let returns = |l: &[f64]| -> Vec<f64> { l.windows(2).map(|w| w[1] / w[0] - 1.0).collect() };
-    let (ra, rs) = (returns(real), returns(rebuilt));
+    let (ra, rs) = (simple_returns(real), simple_returns(rebuilt));
     let c = cov(&ra, &rs);
     Check {
         asset: fund.asset.to_owned(),

@@ -470,13 +470,14 @@ pub fn for_each_variant<T: Send>(
                 // conversion a strategy's own go through).
                 .map_init(
                     || (plan.clone(), first.trading()),
-                    |(vplan, base), &pos| {
+                    |(vplan, t), &pos| {
                         let i = ids[pos];
-                        let mut t = base.clone();
+                        // Every swept trading path is set for every variant: the worker's copy
+                        // of the settings needs no reset between variants.
                         for (a, &x) in sweep.axes.iter().zip(&sweep.variants[i]) {
-                            a.target.set_trading(&mut t, x);
+                            a.target.set_trading(t, x);
                         }
-                        vplan.set_trading(&t);
+                        vplan.set_trading(t);
                         let vplan = &*vplan;
                         let own;
                         let (scheduled, calendar) = match &calendar {

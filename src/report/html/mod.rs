@@ -64,20 +64,18 @@ pub fn render(dir: &Path) -> Result<String> {
 /// The report of a run, from its values in memory: the same page [`render`] builds from the
 /// run's folder (`tests/report.rs` checks the bytes).
 pub fn run_page(
-    strategy: &crate::spec::Strategy,
+    stats: super::StatsFile,
     panel: &crate::data::Panel,
     runs: &crate::sim::Runs,
     report: &super::Report,
 ) -> Result<String> {
-    Ok(run::render_run(&run::of_run(strategy, panel, runs, report)?)?.into_string())
+    Ok(run::render_run(&run::of_run(stats, panel, runs, report))?.into_string())
 }
 
 /// Writes `report.html` into an output folder, from the folder's files.
 pub fn write(dir: &Path) -> Result<()> {
     super::write_file(dir, FILE, &render(dir)?)
 }
-
-pub(crate) use crate::error::read_json as read_typed;
 
 /// A CSV file of an output folder, read with the data layer's reader and checks.
 pub(crate) struct Csv {

@@ -2,7 +2,7 @@
 //! the run's folder (`stats.json`, `equity.csv`, `weights.csv`, `trades.csv`).
 
 use super::svg::{self, Lines, Series};
-use super::{figure, heat, num_cell, page, read_typed, section, Csv};
+use super::{figure, heat, num_cell, page, section, Csv};
 use crate::error::Result;
 use crate::report::{fixed, pct, StatsFile, RELATIVE_COLUMNS, SUMMARY_ROWS};
 use crate::stats::rolling::rolling;
@@ -51,13 +51,14 @@ fn as_written(v: f64) -> f64 {
     }
 }
 
-/// The page's inputs from a run in memory: what [`load`] reads from the files the run writes.
+/// The page's inputs from a run in memory: what [`load`] reads from the files the run writes
+/// (`stats` is its stats.json, read back).
 pub fn of_run(
-    strategy: &crate::spec::Strategy,
+    stats: StatsFile,
     panel: &crate::data::Panel,
     runs: &crate::sim::Runs,
     report: &crate::report::Report,
-) -> Result<Run> {
+) -> Run {
     let run = &runs.strategy;
     let days: Vec<f64> = panel.dates.iter().map(|&d| d as f64).collect();
     let col = |v: &[f64]| -> Vec<f64> { v.iter().map(|x| as_written(*x)).collect() };
@@ -97,20 +98,22 @@ pub fn of_run(
             .iter()
             .map(|t| panel.asset_names[t.asset.0].clone())
             .collect(),
-        values: vec![
-            col(&run.trades.iter().map(|t| t.quantity).collect::<Vec<_>>()),
-            col(&run.trades.iter().map(|t| t.price).collect::<Vec<_>>()),
-            col(&run
-                .trades
-                .iter()
-                .map(|t| t.quantity * t.price)
-                .collect::<Vec<_>>()),
-            col(&run.trades.iter().map(|t| t.commission).collect::<Vec<_>>()),
-            col(&run.trades.iter().map(|t| t.slippage).collect::<Vec<_>>()),
-        ],
+        values: {
+            let columns: [fn(&crate::sim::Trade) -> f64; 5] = [
+                |t| t.quantity,
+                |t| t.price,
+                |t| t.quantity * t.price,
+                |t| t.commission,
+                |t| t.slippage,
+            ];
+            columns
+        }
+        .iter()
+        .map(|f| run.trades.iter().map(|t| as_written(f(t))).collect())
+        .collect(),
     };
-    Ok(Run {
-        stats: crate::report::stats_file(strategy, panel, runs, report)?.as_written()?,
+    Run {
+        stats,
         equity,
         weights: (days, layers),
         trades,
@@ -119,11 +122,11 @@ pub fn of_run(
             .iter()
             .map(|(name, _, h)| (name.clone(), h.clone()))
             .collect(),
-    })
+    }
 }
 
 fn load(dir: &Path) -> Result<Run> {
-    let stats: StatsFile = read_typed(&dir.join("stats.json"))?;
+    let stats: StatsFile = crate::error::read_json(&dir.join("stats.json"))?;
     let e = Csv::read(&dir.join("equity.csv"))?;
     let fixed_cols = ["date", "equity", "cash", "drawdown", "cash_return"];
     let benchmarks = e
